@@ -1,0 +1,14 @@
+//! nephrules: a rules engine and small language for nephrotic syndrome
+//! response criteria.
+//!
+//! The pipeline, one module a stage: text → [`syntax`] (pest grammar) →
+//! [`ast`] → [`check`] (names, types, units) → plan → evaluation → results.
+//! [`units`] and [`measures`] are the one table of units and the one
+//! vocabulary of measures that every stage shares.
+
+pub mod ast;
+pub mod cli;
+pub mod diagnostics;
+pub mod measures;
+pub mod syntax;
+pub mod units;

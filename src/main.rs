@@ -1,0 +1,5 @@
+//! The `nephrules` command line.
+
+fn main() -> std::process::ExitCode {
+    nephrules::cli::main()
+}
