@@ -7,8 +7,11 @@
 //! vocabulary of measures that every stage shares.
 
 pub mod ast;
+pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod drugs;
+pub mod files;
 pub mod measures;
 pub mod syntax;
 pub mod units;

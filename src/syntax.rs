@@ -157,9 +157,30 @@ fn check_nesting(text: &str) -> Result<(), Problem> {
     Ok(())
 }
 
+/// The pair's span without the whitespace and comments pest's implicit
+/// skipping leaves at the end of a rule that ends in a repetition.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    let (start, end) = (s.start(), s.end());
+    let Some(last) = pair.clone().into_inner().last() else {
+        return Span::new(start, end);
+    };
+    let last_end = span_of(&last).end;
+    // After the last child only literal tokens (`)`, `:`), whitespace and
+    // comments can remain; the span ends after the last literal token.
+    let input = pair.get_input();
+    let mut real_end = last_end;
+    let mut in_comment = false;
+    for (i, c) in input.get(last_end..end).unwrap_or("").char_indices() {
+        match c {
+            '\n' => in_comment = false,
+            _ if in_comment => {}
+            '#' => in_comment = true,
+            c if c.is_whitespace() || c == '\u{FEFF}' => {}
+            c => real_end = last_end + i + c.len_utf8(),
+        }
+    }
+    Span::new(start, real_end)
 }
 
 /// Whether a rule is a keyword token, which lowering skips.
@@ -646,7 +667,10 @@ fn lower_value(pair: Pair<'_, Rule>) -> Result<Value, Problem> {
                         kind = lower_ref_kind(&p);
                         kind_span = span_of(&p);
                     }
-                    Rule::ident => measure = Some(lower_ident(p)?),
+                    Rule::name_ref => {
+                        let p_span = span_of(&p);
+                        measure = Some(lower_ident(next(&mut children(p), p_span)?)?)
+                    }
                     Rule::since_index => {
                         since_index = true;
                         kind_span = kind_span.join(span_of(&p));

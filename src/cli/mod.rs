@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod check;
 mod parse;
 
 /// Exit code for invalid criteria or data.
@@ -22,6 +23,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check criteria files: syntax, names, units, cycles, unreachable lines.
+    Check(check::Args),
     /// Print a criteria file's syntax tree as JSON.
     Parse(parse::Args),
 }
@@ -37,6 +40,19 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Check(args) => check::run(&args),
         Command::Parse(args) => parse::run(&args),
     }
+}
+
+/// Print diagnostics on stderr, in colour when stderr is a terminal.
+pub fn print_diagnostics(diagnostics: &crate::diagnostics::Diagnostics) {
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let style = if colour {
+        crate::diagnostics::RenderStyle::Colour
+    } else {
+        crate::diagnostics::RenderStyle::Plain
+    };
+    eprint!("{}", diagnostics.render(style));
 }

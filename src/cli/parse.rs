@@ -1,5 +1,7 @@
 //! `nephrules parse FILE`: the syntax tree as JSON.
 
+use super::{print_diagnostics, EXIT_INVALID};
+use crate::diagnostics::Diagnostics;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,15 +15,30 @@ pub struct Args {
 
 /// Run `parse`.
 pub fn run(args: &Args) -> ExitCode {
-    let text = std::fs::read_to_string(&args.file).unwrap_or_default();
-    match crate::syntax::parse(&text) {
-        Ok(file) => {
-            println!("{}", serde_json::to_string_pretty(&file).unwrap_or_default());
-            ExitCode::SUCCESS
+    let source = match crate::files::read(&args.file) {
+        Ok(source) => source,
+        Err(d) => {
+            print_diagnostics(&d);
+            return ExitCode::from(EXIT_INVALID);
         }
-        Err(p) => {
-            eprintln!("{p:?}");
-            ExitCode::from(super::EXIT_INVALID)
+    };
+    match crate::syntax::parse(&source.text) {
+        Ok(file) => match serde_json::to_string_pretty(&file) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("error: cannot write the syntax tree: {err}");
+                ExitCode::from(EXIT_INVALID)
+            }
+        },
+        Err(problem) => {
+            print_diagnostics(&Diagnostics {
+                source,
+                problems: vec![problem],
+            });
+            ExitCode::from(EXIT_INVALID)
         }
     }
 }
