@@ -257,6 +257,8 @@ pub struct ResponseLine {
 }
 
 /// What a response line says.
+// One per response line, built once per file: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "body", rename_all = "snake_case")]
 pub enum ResponseBody {
