@@ -47,7 +47,12 @@ pub struct Problem {
 
 impl Problem {
     /// An error with one label.
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Problem {
             code,
             severity: Severity::Error,
@@ -61,7 +66,12 @@ impl Problem {
     }
 
     /// A warning with one label.
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Problem {
             severity: Severity::Warning,
             ..Problem::error(code, message, span, label)
@@ -203,9 +213,12 @@ impl Diagnostics {
     pub fn render(&self, style: RenderStyle) -> String {
         let handler = match style {
             RenderStyle::Plain => {
-                GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100)
+                GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+                    .with_width(100)
             }
-            RenderStyle::Colour => GraphicalReportHandler::new_themed(GraphicalTheme::unicode()).with_width(100),
+            RenderStyle::Colour => {
+                GraphicalReportHandler::new_themed(GraphicalTheme::unicode()).with_width(100)
+            }
         };
         let mut out = String::new();
         for problem in &self.problems {
@@ -318,8 +331,15 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let wanted = name.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&c.to_ascii_lowercase(), &wanted), c))
-        .filter(|(distance, c)| *distance > 0 && *distance <= (c.len().max(wanted.len()) / 3).max(1))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&c.to_ascii_lowercase(), &wanted),
+                c,
+            )
+        })
+        .filter(|(distance, c)| {
+            *distance > 0 && *distance <= (c.len().max(wanted.len()) / 3).max(1)
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
 }
@@ -339,7 +359,10 @@ mod tests {
 
     #[test]
     fn closest_finds_typos_only() {
-        assert_eq!(closest("remision", ["remission", "relapse"]), Some("remission"));
+        assert_eq!(
+            closest("remision", ["remission", "relapse"]),
+            Some("remission")
+        );
         assert_eq!(closest("zzz", ["remission", "relapse"]), None);
     }
 }

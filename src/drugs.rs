@@ -29,7 +29,13 @@ pub const KNOWN_DRUGS: &[KnownDrug] = &[
     drug("deflazacort"),
     group(
         "steroids",
-        &["prednisone", "prednisolone", "methylprednisolone", "dexamethasone", "deflazacort"],
+        &[
+            "prednisone",
+            "prednisolone",
+            "methylprednisolone",
+            "dexamethasone",
+            "deflazacort",
+        ],
     ),
     drug("rituximab"),
     drug("obinutuzumab"),
@@ -53,7 +59,9 @@ pub const KNOWN_DRUGS: &[KnownDrug] = &[
 
 /// Find a built-in drug or group, ignoring ASCII case.
 pub fn find(name: &str) -> Option<&'static KnownDrug> {
-    KNOWN_DRUGS.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+    KNOWN_DRUGS
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
 }
 
 /// Every built-in name, for did-you-mean.

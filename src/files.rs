@@ -51,8 +51,13 @@ pub fn read(path: &Path) -> Result<Source, Diagnostics> {
     let bytes = std::fs::read(path).map_err(|err| {
         one(
             Source::new(name.clone(), ""),
-            Problem::error(codes::UNREADABLE, format!("cannot read `{name}`: {err}"), Span::default(), "")
-                .with_help("check the path and the file's permissions"),
+            Problem::error(
+                codes::UNREADABLE,
+                format!("cannot read `{name}`: {err}"),
+                Span::default(),
+                "",
+            )
+            .with_help("check the path and the file's permissions"),
         )
     })?;
     decode(name, bytes)
@@ -66,8 +71,13 @@ pub fn decode(name: String, bytes: Vec<u8>) -> Result<Source, Diagnostics> {
             if let Some(nul) = text.find('\0') {
                 return Err(one(
                     Source::new(name, text.replace('\0', " ")),
-                    Problem::error(codes::NOT_TEXT, "the file is binary, not text", Span::new(nul, nul + 1), "a NUL byte")
-                        .with_help("criteria files are plain UTF-8 text"),
+                    Problem::error(
+                        codes::NOT_TEXT,
+                        "the file is binary, not text",
+                        Span::new(nul, nul + 1),
+                        "a NUL byte",
+                    )
+                    .with_help("criteria files are plain UTF-8 text"),
                 ));
             }
             Ok(Source::new(name, text))

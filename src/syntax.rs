@@ -68,7 +68,9 @@ pub fn parse(text: &str) -> Result<CriteriaFile, Problem> {
             Span::new(0, 0),
             "nothing here",
         )
-        .with_help("a criteria file starts with a title line, such as `criteria \"KDIGO 2021 FSGS\"`"));
+        .with_help(
+            "a criteria file starts with a title line, such as `criteria \"KDIGO 2021 FSGS\"`",
+        ));
     }
     Ok(CriteriaFile { items, span })
 }
@@ -195,15 +197,26 @@ fn children<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
 
 /// The next child, which the grammar guarantees; a missing one is a bug
 /// reported as a syntax error rather than a panic.
-fn next<'i>(it: &mut impl Iterator<Item = Pair<'i, Rule>>, parent: Span) -> Result<Pair<'i, Rule>, Problem> {
+fn next<'i>(
+    it: &mut impl Iterator<Item = Pair<'i, Rule>>,
+    parent: Span,
+) -> Result<Pair<'i, Rule>, Problem> {
     it.next().ok_or_else(|| {
-        Problem::error(codes::SYNTAX, "incomplete construct", parent, "something is missing here")
+        Problem::error(
+            codes::SYNTAX,
+            "incomplete construct",
+            parent,
+            "something is missing here",
+        )
     })
 }
 
 /// The first keyword child's rule (for `fell`/`rose`, `week`/`month`, …).
 fn keyword_of(pair: &Pair<'_, Rule>) -> Option<Rule> {
-    pair.clone().into_inner().map(|p| p.as_rule()).find(|r| is_keyword(*r))
+    pair.clone()
+        .into_inner()
+        .map(|p| p.as_rule())
+        .find(|r| is_keyword(*r))
 }
 
 fn unexpected(pair: &Pair<'_, Rule>) -> Problem {
@@ -243,7 +256,9 @@ fn lower_item(pair: Pair<'_, Rule>) -> Result<Item, Problem> {
                     Rule::measure_binding => {
                         decl.binds = Some(lower_ident(next(&mut children(part), part_span)?)?)
                     }
-                    Rule::measure_unit => decl.unit = Some(lower_unit(next(&mut children(part), part_span)?)),
+                    Rule::measure_unit => {
+                        decl.unit = Some(lower_unit(next(&mut children(part), part_span)?))
+                    }
                     Rule::measure_valid => {
                         decl.valid = Some(lower_quantity(next(&mut children(part), part_span)?)?)
                     }
@@ -439,7 +454,10 @@ fn flatten(lhs: Expr, rhs: Expr, span: Span, is_and: bool) -> Expr {
     let mut operands = match lhs.kind {
         ExprKind::And { operands } if is_and => operands,
         ExprKind::Or { operands } if !is_and => operands,
-        kind => vec![Expr { kind, span: lhs.span }],
+        kind => vec![Expr {
+            kind,
+            span: lhs.span,
+        }],
     };
     operands.push(rhs);
     let kind = if is_and {
@@ -584,7 +602,9 @@ fn value_as_drug(value: Value) -> Result<Ident, Problem> {
             value.span,
             "not a drug",
         )
-        .with_help("write the drug's name, as in `prednisone tapering` or `prednisone for >= 12 weeks`")),
+        .with_help(
+            "write the drug's name, as in `prednisone tapering` or `prednisone for >= 12 weeks`",
+        )),
     }
 }
 
@@ -740,7 +760,12 @@ fn lower_value(pair: Pair<'_, Rule>) -> Result<Value, Problem> {
 }
 
 fn unexpected_at(span: Span) -> Problem {
-    Problem::error(codes::SYNTAX, "incomplete value", span, "something is missing here")
+    Problem::error(
+        codes::SYNTAX,
+        "incomplete value",
+        span,
+        "something is missing here",
+    )
 }
 
 fn lower_temporal(pair: Pair<'_, Rule>) -> Result<TemporalOp, Problem> {
@@ -945,7 +970,11 @@ fn found_at(text: &str, pos: usize) -> Found {
         .char_indices()
         .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
         .map_or(rest.len(), |(i, _)| i);
-    let len = if word_len > 0 { word_len } else { first.len_utf8() };
+    let len = if word_len > 0 {
+        word_len
+    } else {
+        first.len_utf8()
+    };
     let token = &rest[..len];
     let describe = if first.is_control() {
         format!("character U+{:04X}", u32::from(first))
@@ -1036,7 +1065,9 @@ fn friendly(rule: Rule) -> &'static str {
         Rule::op_not | Rule::kw_not => "`not`",
         Rule::consecutive => "`for N consecutive days`",
         Rule::confirmed_after | Rule::kw_confirmed => "`confirmed after`",
-        Rule::within_after_stop | Rule::within_time | Rule::kw_within | Rule::change_within => "`within`",
+        Rule::within_after_stop | Rule::within_time | Rule::kw_within | Rule::change_within => {
+            "`within`"
+        }
         Rule::at_time | Rule::kw_at => "`at week N`",
         Rule::by_time | Rule::kw_by => "`by week N`",
         Rule::time_point | Rule::time_unit => "`week N`",
@@ -1048,7 +1079,9 @@ fn friendly(rule: Rule) -> &'static str {
         Rule::comparison | Rule::comparator => "a comparison such as `<` or `>=`",
         Rule::tapering | Rule::kw_tapering => "`tapering`",
         Rule::exposure | Rule::kw_for => "`for`",
-        Rule::change | Rule::change_by | Rule::change_from | Rule::direction => "`fell`, `rose` or `within`",
+        Rule::change | Rule::change_by | Rule::change_from | Rule::direction => {
+            "`fell`, `rose` or `within`"
+        }
         Rule::kw_fell => "`fell`",
         Rule::kw_rose => "`rose`",
         Rule::ref_point | Rule::ref_kind => "`baseline`, `peak`, `nadir` or `previous`",

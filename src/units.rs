@@ -154,7 +154,10 @@ const UNITS: &[(&[&str], Unit)] = &[
         &["mg/mmol"],
         unit("mg/mmol", D::CreatinineRatio, 1.0 / CREATININE_MG_PER_MMOL),
     ),
-    (&["g/d", "g/day", "g/24h", "g/24 h"], unit("g/d", D::ExcretionRate, 1.0)),
+    (
+        &["g/d", "g/day", "g/24h", "g/24 h"],
+        unit("g/d", D::ExcretionRate, 1.0),
+    ),
     (
         &["mg/d", "mg/day", "mg/24h", "mg/24 h"],
         unit("mg/d", D::ExcretionRate, 1e-3),
@@ -179,7 +182,10 @@ const UNITS: &[(&[&str], Unit)] = &[
     (&["m"], unit("m", D::Length, 100.0)),
     (&["%"], unit("%", D::Fraction, 1e-2)),
     (&["days", "day", "d"], unit("days", D::Duration, 1.0)),
-    (&["weeks", "week", "wk", "wks"], unit("weeks", D::Duration, 7.0)),
+    (
+        &["weeks", "week", "wk", "wks"],
+        unit("weeks", D::Duration, 7.0),
+    ),
     (
         &["months", "month", "mo"],
         unit("months", D::Duration, DAYS_PER_MONTH),
@@ -190,7 +196,10 @@ const UNITS: &[(&[&str], Unit)] = &[
     ),
     (&["mg"], unit("mg", D::Dose, 1.0)),
     (&["g"], unit("g", D::Dose, 1e3)),
-    (&["mg/kg/d", "mg/kg/day"], unit("mg/kg/d", D::DosePerWeightRate, 1.0)),
+    (
+        &["mg/kg/d", "mg/kg/day"],
+        unit("mg/kg/d", D::DosePerWeightRate, 1.0),
+    ),
     (&["mg/kg"], unit("mg/kg", D::DosePerWeight, 1.0)),
     (&["mg/m2", "mg/m²"], unit("mg/m2", D::DosePerArea, 1.0)),
     (

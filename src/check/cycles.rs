@@ -20,7 +20,11 @@ struct Node<'a> {
 /// Report each cycle among the file's named conditions once.
 pub fn check(file: &CriteriaFile, problems: &mut Vec<Problem>) {
     let nodes = nodes(file);
-    let index: HashMap<String, usize> = nodes.iter().enumerate().map(|(i, n)| (n.name.key(), i)).collect();
+    let index: HashMap<String, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.key(), i))
+        .collect();
     let edges: Vec<Vec<(usize, Span)>> = nodes
         .iter()
         .map(|node| {
@@ -118,11 +122,12 @@ fn nodes(file: &CriteriaFile) -> Vec<Node<'_>> {
                     above = Some(nodes.len() - 1);
                 }
             }
-            ItemKind::Define(rule) | ItemKind::Event(rule) | ItemKind::Phenotype(rule) => nodes.push(Node {
-                name: &rule.name,
-                body: Some(&rule.body),
-                above: None,
-            }),
+            ItemKind::Define(rule) | ItemKind::Event(rule) | ItemKind::Phenotype(rule) => nodes
+                .push(Node {
+                    name: &rule.name,
+                    body: Some(&rule.body),
+                    above: None,
+                }),
             _ => {}
         }
     }

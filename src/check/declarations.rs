@@ -165,7 +165,11 @@ pub fn collect(file: &CriteriaFile, problems: &mut Vec<Problem>) -> Model {
             }
             ItemKind::Stable(rule) => {
                 if let Some(first) = &model.stable_rule {
-                    problems.push(duplicate_rule("`stable:` rule", item.span, first.change.span));
+                    problems.push(duplicate_rule(
+                        "`stable:` rule",
+                        item.span,
+                        first.change.span,
+                    ));
                 } else {
                     model.stable_rule = Some(rule.clone());
                 }
@@ -202,7 +206,12 @@ pub fn collect(file: &CriteriaFile, problems: &mut Vec<Problem>) -> Model {
             ItemKind::Phenotype(rule) => {
                 let index = model.phenotypes.len();
                 model.phenotypes.push(rule.name.name.clone());
-                declare(&mut model, &rule.name, SymbolKind::Phenotype(index), problems);
+                declare(
+                    &mut model,
+                    &rule.name,
+                    SymbolKind::Phenotype(index),
+                    problems,
+                );
             }
         }
     }
@@ -221,9 +230,14 @@ pub fn collect(file: &CriteriaFile, problems: &mut Vec<Problem>) -> Model {
 }
 
 fn duplicate_rule(what: &str, span: Span, first: Span) -> Problem {
-    Problem::error(codes::DUPLICATE, format!("a second {what}"), span, "declared again here")
-        .with_label(first, "first declared here")
-        .with_help("a file has one; remove or merge the other")
+    Problem::error(
+        codes::DUPLICATE,
+        format!("a second {what}"),
+        span,
+        "declared again here",
+    )
+    .with_label(first, "first declared here")
+    .with_help("a file has one; remove or merge the other")
 }
 
 /// Declare a name, reporting a clash with one already declared.
@@ -250,7 +264,12 @@ fn declare(model: &mut Model, name: &Ident, kind: SymbolKind, problems: &mut Vec
     );
 }
 
-fn declare_categories(model: &mut Model, block: &ResponseBlock, span: Span, problems: &mut Vec<Problem>) {
+fn declare_categories(
+    model: &mut Model,
+    block: &ResponseBlock,
+    span: Span,
+    problems: &mut Vec<Problem>,
+) {
     for (i, line) in block.lines.iter().enumerate() {
         if line.name.name.eq_ignore_ascii_case(NOT_EVALUABLE) {
             problems.push(
@@ -280,7 +299,9 @@ fn declare_categories(model: &mut Model, block: &ResponseBlock, span: Span, prob
                     last,
                     "the block ends here",
                 )
-                .with_help("end the block with the category for everything else, such as `NR: otherwise`"),
+                .with_help(
+                    "end the block with the category for everything else, such as `NR: otherwise`",
+                ),
             );
         }
         Some(i) if i + 1 < block.lines.len() => {
@@ -313,7 +334,11 @@ fn declare_measure(model: &mut Model, decl: &MeasureDecl, problems: &mut Vec<Pro
             Some(near) => problem.with_help(format!("did you mean `{near}`?")),
             None => problem.with_help(format!(
                 "known measures: {}; bind another name with `measure NAME is upcr in g/g`",
-                measures::MEASURES.iter().map(|m| m.id).collect::<Vec<_>>().join(", ")
+                measures::MEASURES
+                    .iter()
+                    .map(|m| m.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         };
         problems.push(problem);
@@ -338,7 +363,11 @@ fn declare_measure(model: &mut Model, decl: &MeasureDecl, problems: &mut Vec<Pro
 }
 
 /// The declared unit of a measure, if it is known and fits.
-fn measure_unit(measure: &Measure, unit_name: &UnitName, problems: &mut Vec<Problem>) -> Option<Unit> {
+fn measure_unit(
+    measure: &Measure,
+    unit_name: &UnitName,
+    problems: &mut Vec<Problem>,
+) -> Option<Unit> {
     if measure.scale != Scale::Quantity {
         problems.push(
             Problem::error(
@@ -347,7 +376,12 @@ fn measure_unit(measure: &Measure, unit_name: &UnitName, problems: &mut Vec<Prob
                 unit_name.span,
                 "no unit here",
             )
-            .with_help(format!("{} is {}; remove `in {}`", measure.id, scale_words(measure.scale), unit_name.text)),
+            .with_help(format!(
+                "{} is {}; remove `in {}`",
+                measure.id,
+                scale_words(measure.scale),
+                unit_name.text
+            )),
         );
         return None;
     }
@@ -356,7 +390,10 @@ fn measure_unit(measure: &Measure, unit_name: &UnitName, problems: &mut Vec<Prob
         problems.push(
             Problem::error(
                 codes::UNIT_MISMATCH,
-                format!("`{}` is not a unit of {}", unit_name.text, measure.description),
+                format!(
+                    "`{}` is not a unit of {}",
+                    unit_name.text, measure.description
+                ),
                 unit_name.span,
                 unit.dimension.describe(),
             )
@@ -387,7 +424,10 @@ pub fn resolve_unit(unit_name: &UnitName, problems: &mut Vec<Problem>) -> Option
     }
     let mut problem = Problem::error(
         codes::UNKNOWN_UNIT,
-        format!("unknown unit `{}`", crate::syntax::abbreviate(&unit_name.text)),
+        format!(
+            "unknown unit `{}`",
+            crate::syntax::abbreviate(&unit_name.text)
+        ),
         unit_name.span,
         "not a unit nephrules knows",
     );
@@ -408,7 +448,10 @@ pub fn duration_days(quantity: &Quantity, problems: &mut Vec<Problem>) -> Option
                 quantity.span,
                 "days? weeks? months?",
             )
-            .with_help(format!("write `{} days`, `{} weeks` or `{} months`", quantity.number.text, quantity.number.text, quantity.number.text)),
+            .with_help(format!(
+                "write `{} days`, `{} weeks` or `{} months`",
+                quantity.number.text, quantity.number.text, quantity.number.text
+            )),
         );
         return None;
     };
@@ -496,7 +539,10 @@ pub fn use_drug(model: &mut Model, name: &Ident, problems: &mut Vec<Problem>) {
     }
     let near = closest(&name.name, candidates);
     let help = match near {
-        Some(near) => format!("did you mean `{near}`? To name another drug, declare it: `drug {}`", name.name),
+        Some(near) => format!(
+            "did you mean `{near}`? To name another drug, declare it: `drug {}`",
+            name.name
+        ),
         None => format!("declare it first: `drug {}`", name.name),
     };
     problems.push(

@@ -10,7 +10,12 @@ use crate::measures::Scale;
 use crate::units::{Dimension, Unit};
 
 /// Check every condition and rule of the file.
-pub fn check_all(file: &CriteriaFile, model: &mut Model, options: Options, problems: &mut Vec<Problem>) {
+pub fn check_all(
+    file: &CriteriaFile,
+    model: &mut Model,
+    options: Options,
+    problems: &mut Vec<Problem>,
+) {
     let mut checker = ExprChecker {
         model,
         options,
@@ -72,7 +77,9 @@ impl ExprChecker<'_> {
                         rule.from.span.join(rule.to.span),
                         "empty window",
                     )
-                    .with_help("write the earlier edge first: `from 30 days before index to index`"),
+                    .with_help(
+                        "write the earlier edge first: `from 30 days before index to index`",
+                    ),
                 );
             }
         }
@@ -133,7 +140,9 @@ impl ExprChecker<'_> {
                 }
             }
             ExprKind::Stable { subject, keyword } => self.stable(subject, *keyword),
-            ExprKind::OnDrug { drug } | ExprKind::Tapering { drug } => use_drug(self.model, drug, self.problems),
+            ExprKind::OnDrug { drug } | ExprKind::Tapering { drug } => {
+                use_drug(self.model, drug, self.problems)
+            }
             ExprKind::Exposure { drug, duration, .. } => {
                 use_drug(self.model, drug, self.problems);
                 duration_days(duration, self.problems);
@@ -178,9 +187,29 @@ impl ExprChecker<'_> {
 
     fn unknown_name(&mut self, name: &Ident, wanted: &str) {
         let near = closest(&name.name, self.model.names()).map(str::to_string);
-        let help = match near {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => format!("declare {wanted} with `define`, `event`, `phenotype`, a `response` line or `measure`"),
+        let help = if let Some(measure) = crate::measures::find(&name.name) {
+            format!(
+                "`{}` is {}: declare it with `measure {} in {}`",
+                name.name,
+                measure.description,
+                name.name,
+                measure.canonical_unit().symbol
+            )
+        } else if let Some(near) = near {
+            format!("did you mean `{near}`?")
+        } else if let Some(measure) =
+            closest(&name.name, crate::measures::all_names()).and_then(crate::measures::find)
+        {
+            format!(
+                "did you mean `{}`? Declare it with `measure {} in {}`",
+                measure.id,
+                measure.id,
+                measure.canonical_unit().symbol
+            )
+        } else if wanted == "a measure" {
+            format!("declare it with `measure {} in UNIT`", name.name)
+        } else {
+            format!("declare {wanted} with `define`, `event`, `phenotype` or a `response` line")
         };
         self.problems.push(
             Problem::error(
@@ -227,13 +256,19 @@ impl ExprChecker<'_> {
                     use_drug(self.model, name, self.problems);
                     return ValueType::Dose;
                 }
-                self.measure_index(name).map_or(ValueType::Error, ValueType::Measure)
+                self.measure_index(name)
+                    .map_or(ValueType::Error, ValueType::Measure)
             }
             ValueKind::Reference { point, measure } => {
                 self.ref_point(point);
-                self.measure_index(measure).map_or(ValueType::Error, ValueType::Measure)
+                self.measure_index(measure)
+                    .map_or(ValueType::Error, ValueType::Measure)
             }
-            ValueKind::Multiple { point, measure, factor } => {
+            ValueKind::Multiple {
+                point,
+                measure,
+                factor,
+            } => {
                 self.ref_point(point);
                 if factor.value < 0.0 {
                     self.problems.push(Problem::error(
@@ -245,12 +280,15 @@ impl ExprChecker<'_> {
                 }
                 match measure {
                     None => ValueType::Multiple(None),
-                    Some(m) => self.measure_index(m).map_or(ValueType::Error, |i| ValueType::Multiple(Some(i))),
+                    Some(m) => self
+                        .measure_index(m)
+                        .map_or(ValueType::Error, |i| ValueType::Multiple(Some(i))),
                 }
             }
             ValueKind::Literal { quantity } => match &quantity.unit {
                 None => ValueType::Literal(None),
-                Some(unit) => resolve_unit(unit, self.problems).map_or(ValueType::Error, |u| ValueType::Literal(Some(u))),
+                Some(unit) => resolve_unit(unit, self.problems)
+                    .map_or(ValueType::Error, |u| ValueType::Literal(Some(u))),
             },
             ValueKind::Grade { .. } => ValueType::Grade,
         }
@@ -285,7 +323,13 @@ impl ExprChecker<'_> {
         }
     }
 
-    fn literal_fits(&mut self, measure_index: usize, unit: Option<Unit>, measure: &Value, literal: &Value) {
+    fn literal_fits(
+        &mut self,
+        measure_index: usize,
+        unit: Option<Unit>,
+        measure: &Value,
+        literal: &Value,
+    ) {
         let Some(info) = self.measure_info(measure_index).cloned() else {
             return;
         };
@@ -309,7 +353,11 @@ impl ExprChecker<'_> {
                             literal.span,
                             format!("read as {}", info.unit.symbol),
                         )
-                        .with_help(format!("write the unit: `{} {}`", literal_text(literal), info.unit.symbol)),
+                        .with_help(format!(
+                            "write the unit: `{} {}`",
+                            literal_text(literal),
+                            info.unit.symbol
+                        )),
                     );
                 }
             }
@@ -318,7 +366,10 @@ impl ExprChecker<'_> {
                     self.problems.push(
                         Problem::error(
                             codes::UNIT_MISMATCH,
-                            format!("cannot compare `{}` with a value in `{}`", info.name.name, unit.symbol),
+                            format!(
+                                "cannot compare `{}` with a value in `{}`",
+                                info.name.name, unit.symbol
+                            ),
                             literal.span,
                             unit.dimension.describe(),
                         )
@@ -335,10 +386,13 @@ impl ExprChecker<'_> {
     }
 
     fn measures_comparable(&mut self, a: usize, b: usize, lhs: &Value, rhs: &Value) {
-        let (Some(x), Some(y)) = (self.measure_info(a).cloned(), self.measure_info(b).cloned()) else {
+        let (Some(x), Some(y)) = (self.measure_info(a).cloned(), self.measure_info(b).cloned())
+        else {
             return;
         };
-        if x.measure.id != y.measure.id && x.measure.factor_from(y.measure.canonical_unit()).is_none() {
+        if x.measure.id != y.measure.id
+            && x.measure.factor_from(y.measure.canonical_unit()).is_none()
+        {
             self.problems.push(
                 Problem::error(
                     codes::UNIT_MISMATCH,
@@ -389,7 +443,10 @@ impl ExprChecker<'_> {
                     literal.span,
                     "mg? mg/kg/d?",
                 )
-                .with_help(format!("write it with a unit, as in `{} mg/kg/d`", literal_text(literal))),
+                .with_help(format!(
+                    "write it with a unit, as in `{} mg/kg/d`",
+                    literal_text(literal)
+                )),
             ),
         }
     }
@@ -406,7 +463,9 @@ impl ExprChecker<'_> {
                         subject.span,
                         "not a measure",
                     )
-                    .with_help("write the measure's name, as in `uPCR fell by > 50% from baseline`"),
+                    .with_help(
+                        "write the measure's name, as in `uPCR fell by > 50% from baseline`",
+                    ),
                 );
                 None
             }
@@ -432,7 +491,10 @@ impl ExprChecker<'_> {
             self.problems.push(
                 Problem::error(
                     codes::UNIT_MISMATCH,
-                    format!("a change of `{}` cannot be in `{}`", info.name.name, unit.symbol),
+                    format!(
+                        "a change of `{}` cannot be in `{}`",
+                        info.name.name, unit.symbol
+                    ),
                     unit_name.span,
                     unit.dimension.describe(),
                 )
@@ -476,9 +538,10 @@ impl ExprChecker<'_> {
         let Some(measure) = measure else { return };
         // The rule's tolerance must fit every measure said to be stable.
         let amount_unit = match &rule.change.kind {
-            ChangeKind::By { amount, .. } | ChangeKind::Within { amount, .. } => {
-                amount.unit.as_ref().and_then(|u| crate::units::lookup(&u.text))
-            }
+            ChangeKind::By { amount, .. } | ChangeKind::Within { amount, .. } => amount
+                .unit
+                .as_ref()
+                .and_then(|u| crate::units::lookup(&u.text)),
             ChangeKind::From { .. } => None,
         };
         let Some(unit) = amount_unit else { return };
@@ -486,7 +549,10 @@ impl ExprChecker<'_> {
             self.problems.push(
                 Problem::error(
                     codes::UNIT_MISMATCH,
-                    format!("`{}` cannot be stable within `{}`", info.name.name, unit.symbol),
+                    format!(
+                        "`{}` cannot be stable within `{}`",
+                        info.name.name, unit.symbol
+                    ),
                     subject.span.join(keyword),
                     "said to be stable here",
                 )
@@ -499,14 +565,14 @@ impl ExprChecker<'_> {
     /// The measure, when a change amount in `unit` does not fit it.
     fn amount_mismatch(&self, measure_index: usize, unit: Unit) -> Option<MeasureInfo> {
         let info = self.measure_info(measure_index)?;
-        (unit.dimension != Dimension::Fraction && info.measure.factor_from(unit).is_none()).then(|| info.clone())
+        (unit.dimension != Dimension::Fraction && info.measure.factor_from(unit).is_none())
+            .then(|| info.clone())
     }
 
     fn temporal(&mut self, op: &TemporalOp) {
         match &op.kind {
-            TemporalKind::ConsecutiveDays { days: n } | TemporalKind::ConsecutiveAssessments { assessments: n } => {
-                self.whole_number(n, 1.0)
-            }
+            TemporalKind::ConsecutiveDays { days: n }
+            | TemporalKind::ConsecutiveAssessments { assessments: n } => self.whole_number(n, 1.0),
             TemporalKind::ConfirmedAfter { gap, .. } => {
                 duration_days(gap, self.problems);
             }
@@ -517,7 +583,9 @@ impl ExprChecker<'_> {
                 duration_days(duration, self.problems);
                 use_drug(self.model, drug, self.problems);
             }
-            TemporalKind::AfterTime { at } | TemporalKind::ByTime { at } => self.whole_number(&at.number, 0.0),
+            TemporalKind::AfterTime { at } | TemporalKind::ByTime { at } => {
+                self.whole_number(&at.number, 0.0)
+            }
             TemporalKind::AtTime { at } => {
                 self.whole_number(&at.number, 0.0);
                 if self.model.landmark_window_days.is_none() {
@@ -556,7 +624,10 @@ impl ExprChecker<'_> {
                     event.span,
                     "only events are counted",
                 )
-                .with_help(format!("declare what is counted as an event: `event {}_start: ...`", event.name)),
+                .with_help(format!(
+                    "declare what is counted as an event: `event {}_start: ...`",
+                    event.name
+                )),
             ),
             None => self.unknown_name(event, "an event"),
         }

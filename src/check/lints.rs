@@ -180,10 +180,14 @@ fn unreachable_lines(block: &ResponseBlock, model: &Model, problems: &mut Vec<Pr
 fn atoms<'a>(file: &'a CriteriaFile, model: &Model) -> Vec<Atom<'a>> {
     fn walk<'a>(e: &'a Expr, model: &Model, out: &mut Vec<Atom<'a>>) {
         match &e.kind {
-            ExprKind::Or { operands } | ExprKind::And { operands } => operands.iter().for_each(|o| walk(o, model, out)),
+            ExprKind::Or { operands } | ExprKind::And { operands } => {
+                operands.iter().for_each(|o| walk(o, model, out))
+            }
             ExprKind::Not { operand: inner }
             | ExprKind::Group { inner }
-            | ExprKind::Temporal { condition: inner, .. } => walk(inner, model, out),
+            | ExprKind::Temporal {
+                condition: inner, ..
+            } => walk(inner, model, out),
             ExprKind::After { condition, since } => {
                 walk(condition, model, out);
                 walk(since, model, out);
@@ -219,16 +223,22 @@ fn inconsistent_boundaries(file: &CriteriaFile, model: &Model, problems: &mut Ve
     let mut reported: Vec<(&str, f64)> = Vec::new();
     for (j, later) in atoms.iter().enumerate() {
         for earlier in &atoms[..j] {
-            let same_threshold =
-                (earlier.threshold - later.threshold).abs() <= 1e-9 * earlier.threshold.abs().max(later.threshold.abs());
+            let same_threshold = (earlier.threshold - later.threshold).abs()
+                <= 1e-9 * earlier.threshold.abs().max(later.threshold.abs());
             let mixed = matches!(
                 (earlier.op, later.op),
-                (CmpOp::Lt, CmpOp::Le) | (CmpOp::Le, CmpOp::Lt) | (CmpOp::Gt, CmpOp::Ge) | (CmpOp::Ge, CmpOp::Gt)
+                (CmpOp::Lt, CmpOp::Le)
+                    | (CmpOp::Le, CmpOp::Lt)
+                    | (CmpOp::Gt, CmpOp::Ge)
+                    | (CmpOp::Ge, CmpOp::Gt)
             );
             if earlier.measure != later.measure || !same_threshold || !mixed {
                 continue;
             }
-            if reported.iter().any(|(m, t)| *m == later.measure && *t == later.threshold) {
+            if reported
+                .iter()
+                .any(|(m, t)| *m == later.measure && *t == later.threshold)
+            {
                 continue;
             }
             reported.push((later.measure, later.threshold));

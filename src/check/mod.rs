@@ -49,7 +49,10 @@ pub fn check(file: &CriteriaFile, options: Options) -> Checked {
 
 /// Parse and check a source; on success the file, its model and any
 /// warnings, otherwise every problem found.
-pub fn check_source(source: &Source, options: Options) -> Result<(CriteriaFile, Checked), Diagnostics> {
+pub fn check_source(
+    source: &Source,
+    options: Options,
+) -> Result<(CriteriaFile, Checked), Diagnostics> {
     let file = crate::syntax::parse(&source.text).map_err(|problem| Diagnostics {
         source: source.clone(),
         problems: vec![problem],

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  nephrules check rules/\n  nephrules check --strict --format json rules/kdigo-2021-fsgs.rules")]
+#[command(
+    after_help = "Examples:\n  nephrules check rules/\n  nephrules check --strict --format json rules/kdigo-2021-fsgs.rules"
+)]
 pub struct Args {
     /// Criteria files, or directories holding `*.rules` files.
     #[arg(required = true)]
@@ -32,7 +34,9 @@ pub enum Format {
 
 /// Run `check`.
 pub fn run(args: &Args) -> ExitCode {
-    let options = Options { strict: args.strict };
+    let options = Options {
+        strict: args.strict,
+    };
     let files = crate::files::expand(&args.files);
     let mut all: Vec<Diagnostics> = Vec::new();
     for path in &files {
@@ -53,7 +57,10 @@ pub fn run(args: &Args) -> ExitCode {
     match args.format {
         Format::Json => {
             let records: Vec<_> = all.iter().flat_map(|d| d.to_json()).collect();
-            println!("{}", serde_json::to_string_pretty(&records).unwrap_or_else(|_| "[]".into()));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&records).unwrap_or_else(|_| "[]".into())
+            );
         }
         Format::Human => {
             for d in &all {
