@@ -8,6 +8,7 @@
 
 pub mod ast;
 pub mod cli;
+pub mod data;
 pub mod diagnostics;
 pub mod measures;
 pub mod syntax;
