@@ -9,6 +9,7 @@
 pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod data;
 pub mod diagnostics;
 pub mod drugs;
 pub mod files;

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod check;
+mod data;
 mod parse;
 
 /// Exit code for invalid criteria or data.
@@ -27,6 +28,8 @@ pub enum Command {
     Check(check::Args),
     /// Print a criteria file's syntax tree as JSON.
     Parse(parse::Args),
+    /// Load patients' data and print it normalized, or its accounting.
+    Data(data::Args),
 }
 
 /// Run the command line and return the process's exit code.
@@ -42,6 +45,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Parse(args) => parse::run(&args),
+        Command::Data(args) => data::run(&args),
     }
 }
 

@@ -1,0 +1,372 @@
+//! The observations reader: one row a measurement, in the long layout or a
+//! mapped one. The hot loop allocates nothing per row: cells are borrowed
+//! from one reused `ByteRecord`, and codes, units and times are looked up
+//! in caches keyed by the raw bytes.
+
+use super::error::{DataError, RowReason};
+use super::loader::{Loader, Staged};
+use super::mapping::{CodeMeaning, Mapping};
+use super::table::{cell, line, text, Table};
+use super::time::{self, Expect, Moment};
+use super::{MeasureId, Observation, UnitId};
+use crate::ast::Grade;
+use crate::measures::{Scale, MEASURES};
+use crate::units::{self, Analyte, Dimension};
+use rustc_hash::FxHashMap;
+use std::io::Read;
+
+/// Where the time is.
+#[derive(Debug, Clone, Copy)]
+enum TimeColumns {
+    One(usize, Expect),
+    /// A `day` and a `date` column: a row uses whichever it fills.
+    Both { day: usize, date: usize },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    patient: usize,
+    time: TimeColumns,
+    code: usize,
+    value: usize,
+    unit: Option<usize>,
+}
+
+impl Columns {
+    fn resolve<R: Read>(table: &Table<R>, mapping: &Mapping) -> Result<Columns, DataError> {
+        let m = &mapping.observations;
+        let named = |key: &Option<String>, default: &str, mapping_key: &str| {
+            table.require(key.as_deref().unwrap_or(default), mapping_key)
+        };
+        let time = match (&m.time, &m.day, &m.date) {
+            (Some(t), _, _) => TimeColumns::One(table.require(t, "time")?, Expect::Either),
+            (None, Some(d), Some(t)) => TimeColumns::Both {
+                day: table.require(d, "day")?,
+                date: table.require(t, "date")?,
+            },
+            (None, Some(d), None) => TimeColumns::One(table.require(d, "day")?, Expect::Day),
+            (None, None, Some(t)) => TimeColumns::One(table.require(t, "date")?, Expect::Date),
+            (None, None, None) => match (table.find("day"), table.find("date"), table.find("time")) {
+                (Some(day), Some(date), _) => TimeColumns::Both { day, date },
+                (Some(day), None, _) => TimeColumns::One(day, Expect::Day),
+                (None, Some(date), _) => TimeColumns::One(date, Expect::Date),
+                (None, None, Some(t)) => TimeColumns::One(t, Expect::Either),
+                (None, None, None) => {
+                    return Err(DataError::MissingColumn {
+                        file: table.name.clone(),
+                        column: "day".into(),
+                        help: "the time is a `day` column (whole days from the index) or a `date` column \
+                               (ISO 8601); a mapping (`--map`) can name another column as `day:`, `date:` \
+                               or `time:`"
+                            .into(),
+                    })
+                }
+            },
+        };
+        let unit = match &m.unit {
+            Some(u) => Some(table.require(u, "unit")?),
+            None => table.find("unit"),
+        };
+        Ok(Columns {
+            patient: named(&m.patient, "patient", "patient")?,
+            time,
+            code: named(&m.code, "measure", "code")?,
+            value: named(&m.value, "value", "value")?,
+            unit,
+        })
+    }
+}
+
+/// Codes seen so far, with what they mean and how many rows were not used.
+#[derive(Default)]
+struct CodeCache {
+    index: FxHashMap<Box<[u8]>, usize>,
+    entries: Vec<(String, CodeMeaning, u64)>,
+    last: Option<(Vec<u8>, usize)>,
+}
+
+impl CodeCache {
+    fn lookup(&mut self, code: &[u8], mapping: &Mapping) -> usize {
+        if let Some((last, i)) = &self.last {
+            if last.as_slice() == code {
+                return *i;
+            }
+        }
+        let i = match self.index.get(code) {
+            Some(i) => *i,
+            None => {
+                let text = text(code);
+                let meaning = if code.is_empty() {
+                    CodeMeaning::NotUsed
+                } else {
+                    mapping.code(&text)
+                };
+                self.entries.push((text, meaning, 0));
+                let i = self.entries.len() - 1;
+                self.index.insert(code.into(), i);
+                i
+            }
+        };
+        let last = self.last.get_or_insert_with(|| (Vec::new(), i));
+        last.0.clear();
+        last.0.extend_from_slice(code);
+        last.1 = i;
+        i
+    }
+}
+
+/// A unit spelling resolved for one measure: the interned spelling and the
+/// factor to the canonical unit, or why it does not fit; with the rows used.
+struct UnitEntry {
+    resolved: Result<(UnitId, f64), RowReason>,
+    measure: MeasureId,
+    used: u64,
+}
+
+#[derive(Default)]
+struct UnitCache {
+    /// Per measure index, raw spelling → entry.
+    index: Vec<FxHashMap<Box<[u8]>, usize>>,
+    entries: Vec<UnitEntry>,
+}
+
+impl UnitCache {
+    fn lookup(&mut self, loader: &mut Loader, measure: MeasureId, raw: &[u8]) -> usize {
+        if self.index.len() < MEASURES.len() {
+            self.index.resize_with(MEASURES.len(), FxHashMap::default);
+        }
+        if let Some(i) = self.index.get(measure.index()).and_then(|m| m.get(raw)) {
+            return *i;
+        }
+        let resolved = resolve_unit(loader, measure, raw);
+        self.entries.push(UnitEntry {
+            resolved,
+            measure,
+            used: 0,
+        });
+        let i = self.entries.len() - 1;
+        if let Some(m) = self.index.get_mut(measure.index()) {
+            m.insert(raw.into(), i);
+        }
+        i
+    }
+}
+
+fn resolve_unit(loader: &mut Loader, measure: MeasureId, raw: &[u8]) -> Result<(UnitId, f64), RowReason> {
+    let m = measure.measure();
+    let spelling = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
+    let (spelling, unit) = if spelling.is_empty() {
+        match loader.mapping.default_unit(measure) {
+            Some((s, u)) => (s.to_string(), u),
+            None if m.scale != Scale::Quantity => (String::new(), units::DIMENSIONLESS),
+            None => return Err(RowReason::MissingUnit { measure: m.id }),
+        }
+    } else {
+        match loader.mapping.unit(spelling) {
+            Some(u) => (spelling.to_string(), u),
+            None => {
+                return Err(RowReason::UnknownUnit {
+                    unit: spelling.into(),
+                    suggestion: units::suggest(spelling),
+                })
+            }
+        }
+    };
+    let Some(factor) = m.factor_from(unit) else {
+        let expected = match m.scale {
+            Scale::Quantity => {
+                let mut symbols = units::symbols_of(m.dimension());
+                if m.analyte == Analyte::Creatinine {
+                    symbols.extend(units::symbols_of(Dimension::MassConcentration));
+                }
+                symbols.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            }
+            Scale::DipstickGrade | Scale::Presence => "no unit (an empty cell)".into(),
+        };
+        return Err(RowReason::UnitDoesNotFit {
+            unit: spelling,
+            measure: m.id,
+            expected,
+        });
+    };
+    Ok((loader.unit_id(&spelling), factor))
+}
+
+/// Read a value cell as written: a number, a grade's rank, 0 or 1.
+fn parse_value(raw: &[u8], scale: Scale) -> Result<f64, RowReason> {
+    let text = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
+    if text.is_empty() {
+        return Err(RowReason::Empty);
+    }
+    match scale {
+        Scale::Quantity => {
+            let v: f64 = text.parse().map_err(|_| RowReason::NotANumber { text: text.into() })?;
+            if !v.is_finite() {
+                Err(RowReason::NotFinite { text: text.into() })
+            } else if v < 0.0 {
+                Err(RowReason::Negative { text: text.into() })
+            } else {
+                // -0 and 0 are one value, so that duplicates compare equal.
+                Ok(v + 0.0)
+            }
+        }
+        Scale::DipstickGrade => Grade::parse(text)
+            .map(Grade::rank)
+            .ok_or_else(|| RowReason::NotAGrade { text: text.into() }),
+        Scale::Presence => presence(text).ok_or_else(|| RowReason::NotAPresence { text: text.into() }),
+    }
+}
+
+fn presence(text: &str) -> Option<f64> {
+    if let Ok(v) = text.parse::<f64>() {
+        return if v == 0.0 {
+            Some(0.0)
+        } else if v == 1.0 {
+            Some(1.0)
+        } else {
+            None
+        };
+    }
+    const PRESENT: [&str; 5] = ["present", "yes", "true", "positive", "pos"];
+    const ABSENT: [&str; 5] = ["absent", "no", "false", "negative", "neg"];
+    if PRESENT.iter().any(|w| w.eq_ignore_ascii_case(text)) {
+        Some(1.0)
+    } else if ABSENT.iter().any(|w| w.eq_ignore_ascii_case(text)) {
+        Some(0.0)
+    } else {
+        None
+    }
+}
+
+/// The last time cell read and what it gave: rows of one visit share it.
+#[derive(Default)]
+struct TimeCache {
+    last: Vec<u8>,
+    expect: Option<Expect>,
+    parsed: Option<Result<Moment, RowReason>>,
+}
+
+impl TimeCache {
+    fn parse(&mut self, raw: &[u8], expect: Expect) -> Result<Moment, RowReason> {
+        if self.expect == Some(expect) && self.last.as_slice() == raw {
+            if let Some(parsed) = &self.parsed {
+                return parsed.clone();
+            }
+        }
+        let parsed = time::parse(raw, expect);
+        self.last.clear();
+        self.last.extend_from_slice(raw);
+        self.expect = Some(expect);
+        self.parsed = Some(parsed.clone());
+        parsed
+    }
+}
+
+/// Read an observations table into the loader.
+pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result<(), DataError> {
+    let mut table = Table::open(name, input)?;
+    let columns = Columns::resolve(&table, &loader.mapping)?;
+    let file = loader.add_file(name, table.column_name(columns.value));
+    let mut codes = CodeCache::default();
+    let mut unit_cache = UnitCache::default();
+    let mut times = TimeCache::default();
+    let mut record = csv::ByteRecord::new();
+    let result = loop {
+        match table.next(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+        loader.counts.rows += 1;
+        let code = codes.lookup(cell(&record, columns.code), &loader.mapping);
+        let measure = match codes.entries.get_mut(code) {
+            Some((_, CodeMeaning::Measure(m), _)) => *m,
+            Some((_, CodeMeaning::NotUsed, n)) => {
+                *n += 1;
+                loader.counts.not_used += 1;
+                continue;
+            }
+            None => continue,
+        };
+        match row(loader, &record, columns, measure, &mut unit_cache, &mut times) {
+            Ok((obs, second, patient)) => {
+                let staged = Staged {
+                    obs,
+                    second,
+                    file,
+                    line: line(&record),
+                };
+                if let Some(p) = loader.patients.get_mut(patient as usize) {
+                    p.observations.push(staged);
+                }
+            }
+            Err((column, reason)) => {
+                loader.counts.skip(measure);
+                if let Err(e) = loader.bad(name, line(&record), table.column_name(column), reason) {
+                    break Err(e);
+                }
+            }
+        }
+    };
+    for (text, meaning, n) in codes.entries {
+        if meaning == CodeMeaning::NotUsed && n > 0 {
+            *loader.counts.not_used_codes.entry(text).or_default() += n;
+        }
+    }
+    for entry in unit_cache.entries {
+        if let (Ok((unit, _)), n @ 1..) = (&entry.resolved, entry.used) {
+            *loader.counts.used.entry((entry.measure, *unit)).or_default() += n;
+        }
+    }
+    result
+}
+
+/// One row of a known measure: the observation, its second of the day and
+/// its patient, or the column at fault and why.
+fn row(
+    loader: &mut Loader,
+    record: &csv::ByteRecord,
+    columns: Columns,
+    measure: MeasureId,
+    unit_cache: &mut UnitCache,
+    times: &mut TimeCache,
+) -> Result<(Observation, u32, u32), (usize, RowReason)> {
+    let patient_cell = cell(record, columns.patient);
+    if patient_cell.is_empty() {
+        return Err((columns.patient, RowReason::Empty));
+    }
+    let patient = loader.patient(patient_cell).map_err(|r| (columns.patient, r))?;
+    let (time_column, time_cell, expect) = match columns.time {
+        TimeColumns::One(i, e) => (i, cell(record, i), e),
+        TimeColumns::Both { day, date } => {
+            let d = cell(record, day);
+            if d.is_empty() {
+                (date, cell(record, date), Expect::Date)
+            } else {
+                (day, d, Expect::Day)
+            }
+        }
+    };
+    let moment = times.parse(time_cell, expect).map_err(|r| (time_column, r))?;
+    loader
+        .check_kind(patient, moment.kind)
+        .map_err(|r| (time_column, r))?;
+    let scale = measure.measure().scale;
+    let original = parse_value(cell(record, columns.value), scale).map_err(|r| (columns.value, r))?;
+    let raw_unit = columns.unit.map_or(&[][..], |i| cell(record, i));
+    let entry_index = unit_cache.lookup(loader, measure, raw_unit);
+    let unit_column = columns.unit.unwrap_or(columns.value);
+    let Some(entry) = unit_cache.entries.get_mut(entry_index) else {
+        return Err((unit_column, RowReason::Empty));
+    };
+    let (unit, factor) = entry.resolved.clone().map_err(|r| (unit_column, r))?;
+    entry.used += 1;
+    let obs = Observation {
+        day: moment.day,
+        value: original * factor,
+        original,
+        unit,
+        measure,
+    };
+    Ok((obs, u32::try_from(moment.second).unwrap_or(0), patient))
+}

@@ -1,0 +1,119 @@
+//! The treatments reader: `patient, drug, start, end, dose, unit`, one
+//! course a row; times are days or dates, told apart by the text.
+
+use super::error::{DataError, RowReason};
+use super::loader::Loader;
+use super::table::{cell, line, text, Table};
+use super::time::{self, Expect};
+use super::Course;
+use std::io::Read;
+
+struct Columns {
+    patient: usize,
+    drug: usize,
+    start: usize,
+    end: Option<usize>,
+    dose: Option<usize>,
+    unit: Option<usize>,
+}
+
+/// Read a treatments table into the loader.
+pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result<(), DataError> {
+    let mut table = Table::open(name, input)?;
+    let m = loader.mapping.treatments.clone();
+    let optional = |key: &Option<String>, default: &str| -> Result<Option<usize>, DataError> {
+        match key {
+            Some(k) => table.require(k, default).map(Some),
+            None => Ok(table.find(default)),
+        }
+    };
+    let columns = Columns {
+        patient: table.require(m.patient.as_deref().unwrap_or("patient"), "patient")?,
+        drug: table.require(m.drug.as_deref().unwrap_or("drug"), "drug")?,
+        start: table.require(m.start.as_deref().unwrap_or("start"), "start")?,
+        end: optional(&m.end, "end")?,
+        dose: optional(&m.dose, "dose")?,
+        unit: optional(&m.unit, "unit")?,
+    };
+    let mut record = csv::ByteRecord::new();
+    while table.next(&mut record)? {
+        loader.counts.treatments.rows += 1;
+        match course(loader, &record, &columns) {
+            Ok((patient, course)) => {
+                loader.counts.treatments.used += 1;
+                if let Some(p) = loader.patients.get_mut(patient as usize) {
+                    p.courses.push(course);
+                }
+            }
+            Err((column, reason)) => {
+                loader.counts.treatments.skipped += 1;
+                loader.bad(name, line(&record), table.column_name(column), reason)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn course(loader: &mut Loader, record: &csv::ByteRecord, c: &Columns) -> Result<(u32, Course), (usize, RowReason)> {
+    let id = cell(record, c.patient);
+    if id.is_empty() {
+        return Err((c.patient, RowReason::Empty));
+    }
+    let drug = std::str::from_utf8(cell(record, c.drug)).map_err(|_| (c.drug, RowReason::NotText))?;
+    if drug.is_empty() {
+        return Err((c.drug, RowReason::Empty));
+    }
+    let start = time::parse(cell(record, c.start), Expect::Either).map_err(|r| (c.start, r))?;
+    let end = match c.end.map(|i| (i, cell(record, i))) {
+        Some((i, raw)) if !raw.is_empty() => Some((i, time::parse(raw, Expect::Either).map_err(|r| (i, r))?)),
+        _ => None,
+    };
+    let patient = loader.patient(id).map_err(|r| (c.patient, r))?;
+    loader.check_kind(patient, start.kind).map_err(|r| (c.start, r))?;
+    if let Some((i, end)) = end {
+        loader.check_kind(patient, end.kind).map_err(|r| (i, r))?;
+        if end.day < start.day {
+            return Err((i, RowReason::EndBeforeStart));
+        }
+    }
+    let dose = match c.dose.map(|i| (i, cell(record, i))) {
+        Some((i, raw)) if !raw.is_empty() => Some((i, number(raw).map_err(|r| (i, r))?)),
+        _ => None,
+    };
+    let unit = match c.unit.map(|i| (i, cell(record, i))) {
+        Some((i, raw)) if !raw.is_empty() => {
+            let spelling = std::str::from_utf8(raw).map_err(|_| (i, RowReason::NotText))?;
+            match loader.mapping.unit(spelling) {
+                Some(u) if u.dimension.is_dose() => Some(u),
+                _ => return Err((i, RowReason::NotADoseUnit { unit: text(raw) })),
+            }
+        }
+        _ => None,
+    };
+    if let (Some((i, _)), None) = (dose, unit) {
+        return Err((c.unit.unwrap_or(i), RowReason::DoseWithoutUnit));
+    }
+    Ok((
+        patient,
+        Course {
+            drug: loader.mapping.drug(drug),
+            start: start.day,
+            end: end.map(|(_, e)| e.day),
+            dose: dose.map(|(_, d)| d),
+            dose_unit: unit,
+        },
+    ))
+}
+
+/// A non-negative finite number.
+pub(super) fn number(raw: &[u8]) -> Result<f64, RowReason> {
+    let text = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
+    let v: f64 = text.parse().map_err(|_| RowReason::NotANumber { text: text.into() })?;
+    if !v.is_finite() {
+        Err(RowReason::NotFinite { text: text.into() })
+    } else if v < 0.0 {
+        Err(RowReason::Negative { text: text.into() })
+    } else {
+        Ok(v + 0.0)
+    }
+}
