@@ -9,6 +9,7 @@
 pub mod ast;
 pub mod cli;
 pub mod diagnostics;
+pub mod format;
 pub mod measures;
 pub mod syntax;
 pub mod units;

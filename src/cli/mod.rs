@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod fmt;
 mod parse;
 
 /// Exit code for invalid criteria or data.
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Print a criteria file's syntax tree as JSON.
     Parse(parse::Args),
+    /// Rewrite criteria files in their canonical layout.
+    Fmt(fmt::Args),
 }
 
 /// Run the command line and return the process's exit code.
@@ -38,5 +41,6 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Parse(args) => parse::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     }
 }
