@@ -40,7 +40,10 @@ pub fn format(text: &str) -> Result<String, Problem> {
 /// of `source`, the text it was parsed from (pass `""` and no comments for a
 /// tree built by hand).
 pub fn print(file: &CriteriaFile, comments: &[Comment], source: &str) -> String {
-    let code = SourceText { text: source, comments };
+    let code = SourceText {
+        text: source,
+        comments,
+    };
     let printer = Printer::new(file);
     let units = layout(file, &printer, &code);
     Weaver::new(code).weave(&units)
@@ -72,7 +75,11 @@ pub fn unwrap_groups(value: serde_json::Value) -> serde_json::Value {
             if let Some(inner) = group_inner(&mut map) {
                 return unwrap_groups(inner);
             }
-            Value::Object(map.into_iter().map(|(k, v)| (k, unwrap_groups(v))).collect())
+            Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, unwrap_groups(v)))
+                    .collect(),
+            )
         }
         Value::Array(items) => Value::Array(items.into_iter().map(unwrap_groups).collect()),
         other => other,
@@ -130,7 +137,10 @@ impl SourceText<'_> {
             return false;
         };
         let pieces: Vec<&str> = gap.split('\n').collect();
-        pieces.len() > 2 && pieces[1..pieces.len() - 1].iter().any(|p| p.trim().is_empty())
+        pieces.len() > 2
+            && pieces[1..pieces.len() - 1]
+                .iter()
+                .any(|p| p.trim().is_empty())
     }
 }
 
@@ -170,7 +180,10 @@ impl Unit {
 
     /// The line that prints the source at `offset`.
     fn line_at(&self, offset: usize) -> usize {
-        self.lines.iter().rposition(|l| l.start <= offset).unwrap_or(0)
+        self.lines
+            .iter()
+            .rposition(|l| l.start <= offset)
+            .unwrap_or(0)
     }
 }
 
@@ -204,35 +217,88 @@ fn layout(file: &CriteriaFile, printer: &Printer<'_>, code: &SourceText<'_>) -> 
 fn item_units(item: &Item, p: &Printer<'_>, code: &SourceText<'_>, units: &mut Vec<Unit>) {
     let span = item.span;
     let unit = match &item.kind {
-        ItemKind::Criteria { name } => Unit::single(0, format!("criteria {}", quoted(&name.value)), span, code),
-        ItemKind::Source { text } => Unit::single(HEADER_INDENT, format!("source {}", quoted(&text.value)), span, code),
-        ItemKind::Index { drug } => Unit::single(HEADER_INDENT, format!("index first {}", drug.name), span, code),
+        ItemKind::Criteria { name } => {
+            Unit::single(0, format!("criteria {}", quoted(&name.value)), span, code)
+        }
+        ItemKind::Source { text } => Unit::single(
+            HEADER_INDENT,
+            format!("source {}", quoted(&text.value)),
+            span,
+            code,
+        ),
+        ItemKind::Index { drug } => Unit::single(
+            HEADER_INDENT,
+            format!("index first {}", drug.name),
+            span,
+            code,
+        ),
         ItemKind::Measure(decl) => Unit::single(0, measure_text(decl, p), span, code),
         ItemKind::Drug(decl) => Unit::single(0, drug_text(decl), span, code),
         ItemKind::Baseline(rule) => Unit::single(0, baseline_text(rule, p), span, code),
-        ItemKind::Stable(rule) => Unit::single(0, format!("stable: {}", p.change(&rule.change)), span, code),
-        ItemKind::LandmarkWindow { width } => {
-            Unit::single(0, format!("landmark window: {}", p.quantity(width)), span, code)
+        ItemKind::Stable(rule) => {
+            Unit::single(0, format!("stable: {}", p.change(&rule.change)), span, code)
         }
+        ItemKind::LandmarkWindow { width } => Unit::single(
+            0,
+            format!("landmark window: {}", p.quantity(width)),
+            span,
+            code,
+        ),
         ItemKind::Response(block) => return response_units(block, span, p, code, units),
-        ItemKind::Define(rule) => labelled(0, format!("define {}: ", rule.name.name), &rule.body, span, p, code),
-        ItemKind::Event(rule) => labelled(0, format!("event {}: ", rule.name.name), &rule.body, span, p, code),
-        ItemKind::Phenotype(rule) => {
-            labelled(0, format!("phenotype {}: ", rule.name.name), &rule.body, span, p, code)
-        }
+        ItemKind::Define(rule) => labelled(
+            0,
+            format!("define {}: ", rule.name.name),
+            &rule.body,
+            span,
+            p,
+            code,
+        ),
+        ItemKind::Event(rule) => labelled(
+            0,
+            format!("event {}: ", rule.name.name),
+            &rule.body,
+            span,
+            p,
+            code,
+        ),
+        ItemKind::Phenotype(rule) => labelled(
+            0,
+            format!("phenotype {}: ", rule.name.name),
+            &rule.body,
+            span,
+            p,
+            code,
+        ),
     };
     units.push(unit);
 }
 
-fn response_units(block: &ResponseBlock, span: Span, p: &Printer<'_>, code: &SourceText<'_>, units: &mut Vec<Unit>) {
+fn response_units(
+    block: &ResponseBlock,
+    span: Span,
+    p: &Printer<'_>,
+    code: &SourceText<'_>,
+    units: &mut Vec<Unit>,
+) {
     let first_line = block.lines.first().map_or(span.end, |l| l.span.start);
-    let keyword_end = (span.start + "response".len()).min(first_line).max(span.start);
-    units.push(Unit::single(0, "response".into(), Span::new(span.start, keyword_end), code));
+    let keyword_end = (span.start + "response".len())
+        .min(first_line)
+        .max(span.start);
+    units.push(Unit::single(
+        0,
+        "response".into(),
+        Span::new(span.start, keyword_end),
+        code,
+    ));
     for line in &block.lines {
         let head = format!("{}: ", line.name.name);
         let unit = match &line.body {
-            ResponseBody::Otherwise { .. } => Unit::single(RESPONSE_INDENT, format!("{head}otherwise"), line.span, code),
-            ResponseBody::Condition { expr } => labelled(RESPONSE_INDENT, head, expr, line.span, p, code),
+            ResponseBody::Otherwise { .. } => {
+                Unit::single(RESPONSE_INDENT, format!("{head}otherwise"), line.span, code)
+            }
+            ResponseBody::Condition { expr } => {
+                labelled(RESPONSE_INDENT, head, expr, line.span, p, code)
+            }
         };
         units.push(unit);
     }
@@ -241,7 +307,14 @@ fn response_units(block: &ResponseBlock, span: Span, p: &Printer<'_>, code: &Sou
 /// `HEAD: condition`, broken before each top-level `and` (or `or`) when the
 /// line would be too wide, the continuation lines aligned under the
 /// condition's first character.
-fn labelled(indent: usize, head: String, expr: &Expr, span: Span, p: &Printer<'_>, code: &SourceText<'_>) -> Unit {
+fn labelled(
+    indent: usize,
+    head: String,
+    expr: &Expr,
+    span: Span,
+    p: &Printer<'_>,
+    code: &SourceText<'_>,
+) -> Unit {
     let prefix = format!("{}{head}", spaces(indent));
     let whole = format!("{prefix}{}", p.expr(expr));
     let chain = match &expr.kind {
@@ -384,7 +457,9 @@ impl<'a> Printer<'a> {
         let mut measures = HashMap::new();
         for item in &file.items {
             if let ItemKind::Measure(decl) = &item.kind {
-                measures.entry(decl.name.key()).or_insert(decl.name.name.as_str());
+                measures
+                    .entry(decl.name.key())
+                    .or_insert(decl.name.name.as_str());
             }
         }
         Printer { measures }
@@ -392,7 +467,10 @@ impl<'a> Printer<'a> {
 
     /// A measure (or dose) name as declared, else as written.
     fn measure<'b>(&'b self, name: &'b Ident) -> &'b str {
-        self.measures.get(&name.key()).copied().unwrap_or(&name.name)
+        self.measures
+            .get(&name.key())
+            .copied()
+            .unwrap_or(&name.name)
     }
 
     fn expr(&self, expr: &Expr) -> String {
@@ -443,13 +521,18 @@ impl<'a> Printer<'a> {
                 out.push_str(&self.temporal(&op.kind));
             }
             ExprKind::Name { name } => out.push_str(&name.name),
-            ExprKind::Compare { lhs, op, rhs } => {
-                out.push_str(&format!("{} {} {}", self.value(lhs), op.op.symbol(), self.value(rhs)))
-            }
+            ExprKind::Compare { lhs, op, rhs } => out.push_str(&format!(
+                "{} {} {}",
+                self.value(lhs),
+                op.op.symbol(),
+                self.value(rhs)
+            )),
             ExprKind::Change { subject, change } => {
                 out.push_str(&format!("{} {}", self.value(subject), self.change(change)))
             }
-            ExprKind::Stable { subject, .. } => out.push_str(&format!("{} stable", self.value(subject))),
+            ExprKind::Stable { subject, .. } => {
+                out.push_str(&format!("{} stable", self.value(subject)))
+            }
             ExprKind::OnDrug { drug } => out.push_str(&format!("on {}", drug.name)),
             ExprKind::Tapering { drug } => out.push_str(&format!("{} tapering", drug.name)),
             ExprKind::Exposure { drug, op, duration } => out.push_str(&format!(
@@ -504,7 +587,11 @@ impl<'a> Printer<'a> {
             }
             TemporalKind::Within { duration } => format!("within {}", self.quantity(duration)),
             TemporalKind::WithinAfterStop { duration, drug } => {
-                format!("within {} after {} stop", self.quantity(duration), drug.name)
+                format!(
+                    "within {} after {} stop",
+                    self.quantity(duration),
+                    drug.name
+                )
             }
             TemporalKind::AfterTime { at } => format!("after {}", time_point(at)),
             TemporalKind::AtTime { at } => format!("at {}", time_point(at)),
@@ -516,7 +603,11 @@ impl<'a> Printer<'a> {
         match window {
             CountWindow::Any { length } => format!("any {}", self.quantity(length)),
             CountWindow::FirstAfter { length, anchor } => {
-                format!("first {} after {}", self.quantity(length), self.anchor(anchor))
+                format!(
+                    "first {} after {}",
+                    self.quantity(length),
+                    self.anchor(anchor)
+                )
             }
         }
     }
@@ -546,7 +637,9 @@ impl<'a> Printer<'a> {
             ChangeKind::From { direction, from } => {
                 format!("{} from {}", direction_word(*direction), ref_point(from))
             }
-            ChangeKind::Within { amount, of } => format!("within {} of {}", self.quantity(amount), ref_point(of)),
+            ChangeKind::Within { amount, of } => {
+                format!("within {} of {}", self.quantity(amount), ref_point(of))
+            }
         }
     }
 
@@ -554,15 +647,27 @@ impl<'a> Printer<'a> {
         match &value.kind {
             ValueKind::Name { name } => self.measure(name).to_string(),
             ValueKind::Reference { point, measure } => {
-                format!("{} {}{}", point.kind.keyword(), self.measure(measure), since_index(point))
+                format!(
+                    "{} {}{}",
+                    point.kind.keyword(),
+                    self.measure(measure),
+                    since_index(point)
+                )
             }
             ValueKind::Multiple {
                 factor,
                 point,
                 measure,
             } => {
-                let measure = measure.as_ref().map_or(String::new(), |m| format!(" {}", self.measure(m)));
-                format!("{} x {}{measure}{}", factor.text, point.kind.keyword(), since_index(point))
+                let measure = measure
+                    .as_ref()
+                    .map_or(String::new(), |m| format!(" {}", self.measure(m)));
+                format!(
+                    "{} x {}{measure}{}",
+                    factor.text,
+                    point.kind.keyword(),
+                    since_index(point)
+                )
             }
             ValueKind::Literal { quantity } => self.quantity(quantity),
             ValueKind::Grade { grade } => grade.spelling(),
@@ -573,7 +678,9 @@ impl<'a> Printer<'a> {
     fn quantity(&self, quantity: &Quantity) -> String {
         match &quantity.unit {
             None => quantity.number.text.clone(),
-            Some(unit) if unit.text.starts_with('%') => format!("{}{}", quantity.number.text, unit.text),
+            Some(unit) if unit.text.starts_with('%') => {
+                format!("{}{}", quantity.number.text, unit.text)
+            }
             Some(unit) => format!("{} {}", quantity.number.text, unit.text),
         }
     }
@@ -713,7 +820,8 @@ impl<'a> Weaver<'a> {
                 break;
             }
             let line = unit.line_at(offset);
-            let between_lines = comment.own_line && line + 1 < lines && offset >= unit.lines[line].end;
+            let between_lines =
+                comment.own_line && line + 1 < lines && offset >= unit.lines[line].end;
             if between_lines {
                 placement.before[line + 1].push(comment);
             } else if placement.trailing[line].is_none() {
@@ -731,7 +839,10 @@ impl<'a> Weaver<'a> {
     /// when that leaves room, so that aligned comments stay aligned.
     fn with_trailing(&self, text: &str, comment: &Comment) -> String {
         let code_width = width(text);
-        let column = self.code.column(comment.span.start).max(code_width + COMMENT_GAP);
+        let column = self
+            .code
+            .column(comment.span.start)
+            .max(code_width + COMMENT_GAP);
         format!("{text}{}{}", spaces(column - code_width), comment.text)
     }
 

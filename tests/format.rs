@@ -17,7 +17,9 @@ fn fold_names(value: serde_json::Value) -> serde_json::Value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(key, v)| match v {
-                    Value::String(name) if key == "name" => (key, Value::String(name.to_ascii_lowercase())),
+                    Value::String(name) if key == "name" => {
+                        (key, Value::String(name.to_ascii_lowercase()))
+                    }
                     other => (key, fold_names(other)),
                 })
                 .collect(),
@@ -31,7 +33,10 @@ fn fold_names(value: serde_json::Value) -> serde_json::Value {
 /// the same tree as `input`.
 fn check(input: &str, expected: &str) {
     let formatted = format(input).unwrap_or_else(|p| panic!("does not format: {p:?}"));
-    assert_eq!(formatted, expected, "\n--- got ---\n{formatted}\n--- want ---\n{expected}");
+    assert_eq!(
+        formatted, expected,
+        "\n--- got ---\n{formatted}\n--- want ---\n{expected}"
+    );
     let again = format(&formatted).expect("formats again");
     assert_eq!(again, formatted, "not idempotent");
     assert_eq!(tree(&formatted), tree(input), "formatting changed the tree");
@@ -293,12 +298,18 @@ fn long_lines_break_before_each_top_level_operator() {
 
 #[test]
 fn eighty_eight_columns_fit() {
-    let line = format!("define d: a and {}", "b".repeat(88 - "define d: a and ".len()));
+    let line = format!(
+        "define d: a and {}",
+        "b".repeat(88 - "define d: a and ".len())
+    );
     assert_eq!(line.len(), 88);
     let text = format!("criteria \"x\"\n{line}\n");
     check(&text, &text);
     let longer = format!("criteria \"x\"\n{line}b\n");
-    let broken = format!("criteria \"x\"\ndefine d: a\n          and {}b\n", "b".repeat(72));
+    let broken = format!(
+        "criteria \"x\"\ndefine d: a\n          and {}b\n",
+        "b".repeat(72)
+    );
     check(&longer, &broken);
 }
 

@@ -10,11 +10,60 @@ use proptest::strategy::Union;
 
 /// Every keyword of `grammar/criteria.pest`: none can be a name.
 const KEYWORDS: &[&str] = &[
-    "criteria", "source", "index", "first", "measure", "is", "in", "valid", "drug", "baseline", "value", "from",
-    "to", "last", "highest", "lowest", "mean", "median", "before", "after", "stable", "landmark", "window",
-    "response", "otherwise", "define", "event", "phenotype", "or", "and", "not", "for", "on", "consecutive",
-    "assessments", "assessment", "confirmed", "within", "stop", "at", "by", "count", "any", "tapering", "fell",
-    "rose", "of", "peak", "nadir", "previous", "since", "negative", "trace", "x",
+    "criteria",
+    "source",
+    "index",
+    "first",
+    "measure",
+    "is",
+    "in",
+    "valid",
+    "drug",
+    "baseline",
+    "value",
+    "from",
+    "to",
+    "last",
+    "highest",
+    "lowest",
+    "mean",
+    "median",
+    "before",
+    "after",
+    "stable",
+    "landmark",
+    "window",
+    "response",
+    "otherwise",
+    "define",
+    "event",
+    "phenotype",
+    "or",
+    "and",
+    "not",
+    "for",
+    "on",
+    "consecutive",
+    "assessments",
+    "assessment",
+    "confirmed",
+    "within",
+    "stop",
+    "at",
+    "by",
+    "count",
+    "any",
+    "tapering",
+    "fell",
+    "rose",
+    "of",
+    "peak",
+    "nadir",
+    "previous",
+    "since",
+    "negative",
+    "trace",
+    "x",
 ];
 
 /// Names that are not keywords but mean something after `after` or a number.
@@ -23,10 +72,27 @@ const AWKWARD_NAMES: &[&str] = &["day", "week", "month", "year", "days", "weeks"
 const NUMBERS: &[&str] = &["0", "0.3", "12", "1e3", "3.5", "-2", "2.50", "1E-2", "100"];
 
 const UNITS: &[&str] = &[
-    "g/g", "mg/mmol", "%", "days", "weeks", "months", "umol/L", "mg/kg/d", "g/L", "mL/min/1.73m2", "/uL",
+    "g/g",
+    "mg/mmol",
+    "%",
+    "days",
+    "weeks",
+    "months",
+    "umol/L",
+    "mg/kg/d",
+    "g/L",
+    "mL/min/1.73m2",
+    "/uL",
 ];
 
-const COMPARATORS: &[CmpOp] = &[CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge, CmpOp::Eq, CmpOp::Ne];
+const COMPARATORS: &[CmpOp] = &[
+    CmpOp::Lt,
+    CmpOp::Le,
+    CmpOp::Gt,
+    CmpOp::Ge,
+    CmpOp::Eq,
+    CmpOp::Ne,
+];
 
 fn span() -> Span {
     Span::default()
@@ -68,7 +134,12 @@ fn comparator() -> impl Strategy<Value = Comparator> {
 }
 
 fn ref_point() -> impl Strategy<Value = RefPoint> {
-    let kinds = vec![RefKind::Baseline, RefKind::Peak, RefKind::Nadir, RefKind::Previous];
+    let kinds = vec![
+        RefKind::Baseline,
+        RefKind::Peak,
+        RefKind::Nadir,
+        RefKind::Previous,
+    ];
     (prop::sample::select(kinds), any::<bool>()).prop_map(|(kind, since_index)| RefPoint {
         kind,
         since_index,
@@ -81,7 +152,11 @@ fn direction() -> impl Strategy<Value = Direction> {
 }
 
 fn grade() -> impl Strategy<Value = Grade> {
-    prop_oneof![Just(Grade::Negative), Just(Grade::Trace), (1u8..=4).prop_map(Grade::Plus)]
+    prop_oneof![
+        Just(Grade::Negative),
+        Just(Grade::Trace),
+        (1u8..=4).prop_map(Grade::Plus)
+    ]
 }
 
 fn value() -> impl Strategy<Value = Value> {
@@ -103,22 +178,30 @@ fn value() -> impl Strategy<Value = Value> {
 
 fn change() -> impl Strategy<Value = Change> {
     prop_oneof![
-        (direction(), comparator(), quantity(), ref_point()).prop_map(|(direction, op, amount, from)| {
-            ChangeKind::By {
-                direction,
-                op,
-                amount,
-                from,
+        (direction(), comparator(), quantity(), ref_point()).prop_map(
+            |(direction, op, amount, from)| {
+                ChangeKind::By {
+                    direction,
+                    op,
+                    amount,
+                    from,
+                }
             }
-        }),
-        (direction(), ref_point()).prop_map(|(direction, from)| ChangeKind::From { direction, from }),
+        ),
+        (direction(), ref_point())
+            .prop_map(|(direction, from)| ChangeKind::From { direction, from }),
         (quantity(), ref_point()).prop_map(|(amount, of)| ChangeKind::Within { amount, of }),
     ]
     .prop_map(|kind| Change { kind, span: span() })
 }
 
 fn time_point() -> impl Strategy<Value = TimePoint> {
-    let units = vec![TimeUnit::Day, TimeUnit::Week, TimeUnit::Month, TimeUnit::Year];
+    let units = vec![
+        TimeUnit::Day,
+        TimeUnit::Week,
+        TimeUnit::Month,
+        TimeUnit::Year,
+    ];
     (prop::sample::select(units), number()).prop_map(|(unit, number)| TimePoint {
         unit,
         number,
@@ -132,7 +215,8 @@ fn temporal() -> impl Strategy<Value = TemporalOp> {
         number().prop_map(|assessments| TemporalKind::ConsecutiveAssessments { assessments }),
         (comparator(), quantity()).prop_map(|(op, gap)| TemporalKind::ConfirmedAfter { op, gap }),
         quantity().prop_map(|duration| TemporalKind::Within { duration }),
-        (quantity(), ident()).prop_map(|(duration, drug)| TemporalKind::WithinAfterStop { duration, drug }),
+        (quantity(), ident())
+            .prop_map(|(duration, drug)| TemporalKind::WithinAfterStop { duration, drug }),
         time_point().prop_map(|at| TemporalKind::AfterTime { at }),
         time_point().prop_map(|at| TemporalKind::AtTime { at }),
         time_point().prop_map(|at| TemporalKind::ByTime { at }),
@@ -147,7 +231,11 @@ fn expr_of(kind: ExprKind) -> Expr {
 fn leaf() -> impl Strategy<Value = Expr> {
     prop_oneof![
         ident().prop_map(|name| ExprKind::Name { name }),
-        (value(), comparator(), value()).prop_map(|(lhs, op, rhs)| ExprKind::Compare { lhs, op, rhs }),
+        (value(), comparator(), value()).prop_map(|(lhs, op, rhs)| ExprKind::Compare {
+            lhs,
+            op,
+            rhs
+        }),
         (value(), change()).prop_map(|(subject, change)| ExprKind::Change { subject, change }),
         value().prop_map(|subject| ExprKind::Stable {
             subject,
@@ -160,11 +248,13 @@ fn leaf() -> impl Strategy<Value = Expr> {
             op,
             duration
         }),
-        (ident(), quantity(), comparator(), number()).prop_map(|(event, length, op, count)| ExprKind::Count {
-            event,
-            window: CountWindow::Any { length },
-            op,
-            count,
+        (ident(), quantity(), comparator(), number()).prop_map(|(event, length, op, count)| {
+            ExprKind::Count {
+                event,
+                window: CountWindow::Any { length },
+                op,
+                count,
+            }
         }),
     ]
     .prop_map(expr_of)
@@ -180,7 +270,9 @@ fn expr() -> impl Strategy<Value = Expr> {
             prop::collection::vec(inner.clone(), 2..4)
                 .prop_map(|operands| ExprKind::And { operands })
                 .boxed(),
-            boxed().prop_map(|operand| ExprKind::Not { operand }).boxed(),
+            boxed()
+                .prop_map(|operand| ExprKind::Not { operand })
+                .boxed(),
             boxed().prop_map(|inner| ExprKind::Group { inner }).boxed(),
             (boxed(), boxed())
                 .prop_map(|(condition, since)| ExprKind::After { condition, since })
@@ -202,12 +294,18 @@ fn expr() -> impl Strategy<Value = Expr> {
 }
 
 fn string() -> impl Strategy<Value = StringLit> {
-    "[a-zA-Z0-9 #\"\\\\,.()]{0,12}".prop_map(|value| StringLit { value, span: span() })
+    "[a-zA-Z0-9 #\"\\\\,.()]{0,12}".prop_map(|value| StringLit {
+        value,
+        span: span(),
+    })
 }
 
 fn edge() -> impl Strategy<Value = WindowEdge> {
     let direction = prop::sample::select(vec![EdgeDirection::Before, EdgeDirection::After]);
-    prop::option::of((quantity(), direction)).prop_map(|offset| WindowEdge { offset, span: span() })
+    prop::option::of((quantity(), direction)).prop_map(|offset| WindowEdge {
+        offset,
+        span: span(),
+    })
 }
 
 fn baseline() -> impl Strategy<Value = ItemKind> {
@@ -219,9 +317,8 @@ fn baseline() -> impl Strategy<Value = ItemKind> {
         BaselinePick::Mean,
         BaselinePick::Median,
     ];
-    (prop::sample::select(picks), edge(), edge()).prop_map(|(pick, from, to)| {
-        ItemKind::Baseline(BaselineRule { pick, from, to })
-    })
+    (prop::sample::select(picks), edge(), edge())
+        .prop_map(|(pick, from, to)| ItemKind::Baseline(BaselineRule { pick, from, to }))
 }
 
 fn response_line() -> impl Strategy<Value = ResponseLine> {
@@ -258,7 +355,9 @@ fn item() -> impl Strategy<Value = Item> {
     let drug = (ident(), prop::collection::vec(ident(), 0..3))
         .prop_map(|(name, members)| ItemKind::Drug(DrugDecl { name, members }));
     Union::new(vec![
-        string().prop_map(|name| ItemKind::Criteria { name }).boxed(),
+        string()
+            .prop_map(|name| ItemKind::Criteria { name })
+            .boxed(),
         string().prop_map(|text| ItemKind::Source { text }).boxed(),
         ident().prop_map(|drug| ItemKind::Index { drug }).boxed(),
         measure.boxed(),
@@ -267,7 +366,9 @@ fn item() -> impl Strategy<Value = Item> {
         change()
             .prop_map(|change| ItemKind::Stable(StableRule { change }))
             .boxed(),
-        quantity().prop_map(|width| ItemKind::LandmarkWindow { width }).boxed(),
+        quantity()
+            .prop_map(|width| ItemKind::LandmarkWindow { width })
+            .boxed(),
         prop::collection::vec(response_line(), 1..4)
             .prop_map(|lines| ItemKind::Response(ResponseBlock { lines }))
             .boxed(),
@@ -279,7 +380,10 @@ fn item() -> impl Strategy<Value = Item> {
 }
 
 fn criteria_file() -> impl Strategy<Value = CriteriaFile> {
-    prop::collection::vec(item(), 1..6).prop_map(|items| CriteriaFile { items, span: span() })
+    prop::collection::vec(item(), 1..6).prop_map(|items| CriteriaFile {
+        items,
+        span: span(),
+    })
 }
 
 /// A tree as JSON without spans and parentheses.
@@ -312,7 +416,9 @@ fn relayout(text: &str, choices: &[u8]) -> String {
                 out.push(c);
             }
             ' ' => out.push_str([" ", "  ", "\n    ", " # note\n "][usize::from(pick % 4)]),
-            '\n' => out.push_str(["\n", "\n\n", "  # end of line\n", "\n# own line\n"][usize::from(pick % 4)]),
+            '\n' => out.push_str(
+                ["\n", "\n\n", "  # end of line\n", "\n# own line\n"][usize::from(pick % 4)],
+            ),
             _ => out.push(c),
         }
     }
@@ -421,22 +527,46 @@ fn printed(body: Expr) -> String {
 
 #[test]
 fn the_printer_adds_the_parentheses_the_tree_needs() {
-    assert_eq!(printed(and(vec![or(vec![name("a"), name("b")]), name("c")])), "(a or b) and c");
-    assert_eq!(printed(and(vec![and(vec![name("a"), name("b")]), name("c")])), "(a and b) and c");
-    assert_eq!(printed(or(vec![name("a"), or(vec![name("b"), name("c")])])), "a or (b or c)");
+    assert_eq!(
+        printed(and(vec![or(vec![name("a"), name("b")]), name("c")])),
+        "(a or b) and c"
+    );
+    assert_eq!(
+        printed(and(vec![and(vec![name("a"), name("b")]), name("c")])),
+        "(a and b) and c"
+    );
+    assert_eq!(
+        printed(or(vec![name("a"), or(vec![name("b"), name("c")])])),
+        "a or (b or c)"
+    );
     assert_eq!(printed(not(after(name("a"), name("b")))), "not (a after b)");
-    assert_eq!(printed(after(name("a"), after(name("b"), name("c")))), "a after (b after c)");
-    assert_eq!(printed(after(after(name("a"), name("b")), name("c"))), "a after b after c");
-    assert_eq!(printed(by_week_12(and(vec![name("a"), name("b")]))), "(a and b) by week 12");
+    assert_eq!(
+        printed(after(name("a"), after(name("b"), name("c")))),
+        "a after (b after c)"
+    );
+    assert_eq!(
+        printed(after(after(name("a"), name("b")), name("c"))),
+        "a after b after c"
+    );
+    assert_eq!(
+        printed(by_week_12(and(vec![name("a"), name("b")]))),
+        "(a and b) by week 12"
+    );
     assert_eq!(printed(by_week_12(not(name("a")))), "(not a) by week 12");
     assert_eq!(printed(not(by_week_12(name("a")))), "not a by week 12");
-    assert_eq!(printed(after(not(name("a")), not(name("b")))), "not a after not b");
+    assert_eq!(
+        printed(after(not(name("a")), not(name("b")))),
+        "not a after not b"
+    );
 }
 
 #[test]
 fn a_name_that_reads_as_a_time_point_after_after_is_parenthesized() {
     assert_eq!(printed(after(name("a"), name("week"))), "a after (week)");
-    assert_eq!(printed(after(name("a"), by_week_12(name("Day")))), "a after (Day by week 12)");
+    assert_eq!(
+        printed(after(name("a"), by_week_12(name("Day")))),
+        "a after (Day by week 12)"
+    );
     assert_eq!(printed(after(name("a"), name("weeks"))), "a after weeks");
 }
 
