@@ -2,9 +2,9 @@
 //! keeping every comment, the author's blank lines between items and the
 //! author's parentheses.
 //!
-//! Printing happens in two steps: [`layout`] turns each item (and each
-//! response line) into a [`Unit`] of printed lines, each remembering which
-//! source text it prints; the [`Weaver`] then walks the units in order and
+//! Printing happens in two steps: `layout` turns each item (and each
+//! response line) into a `Unit` of printed lines, each remembering which
+//! source text it prints; the `Weaver` then walks the units in order and
 //! puts every comment and blank line back where the source had it.
 //!
 //! INVARIANT: `parse(print(ast))` equals `ast` up to spans and `Group`

@@ -326,3 +326,11 @@ fn a_bare_number_does_not_swallow_the_next_keyword() {
         "criteria \"x\"\nmeasure a valid 14\nresponse\n  CR: a > 3\n  NR: otherwise\ndefine d: a > 35\nevent e: d\n",
     );
 }
+
+#[test]
+fn a_stable_rule_after_a_condition_is_an_item_of_its_own() {
+    check(
+        "criteria \"x\"\nresponse\n  CR: scr\nstable: within 25% of baseline\ndefine d: scr stable\nstable: fell from peak\n",
+        "criteria \"x\"\nresponse\n  CR: scr\nstable: within 25% of baseline\ndefine d: scr stable\nstable: fell from peak\n",
+    );
+}
