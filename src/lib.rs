@@ -13,6 +13,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod drugs;
 pub mod files;
+pub mod format;
 pub mod measures;
 pub mod syntax;
 pub mod units;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod check;
 mod data;
+mod fmt;
 mod parse;
 
 /// Exit code for invalid criteria or data.
@@ -30,6 +31,8 @@ pub enum Command {
     Parse(parse::Args),
     /// Load patients' data and print it normalized, or its accounting.
     Data(data::Args),
+    /// Rewrite criteria files in their canonical layout.
+    Fmt(fmt::Args),
 }
 
 /// Run the command line and return the process's exit code.
@@ -46,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Parse(args) => parse::run(&args),
         Command::Data(args) => data::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     }
 }
 
