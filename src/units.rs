@@ -300,6 +300,21 @@ fn bridge(from: Dimension, to: Dimension, analyte: Analyte) -> Option<f64> {
     }
 }
 
+/// A unit read as a drug dose. A daily dose is written like a daily
+/// excretion (`mg/d`, `g/d`), so those units are read as dose rates here.
+pub fn as_dose(unit: Unit) -> Option<Unit> {
+    match unit.dimension {
+        d if d.is_dose() => Some(unit),
+        Dimension::ExcretionRate => Some(Unit {
+            symbol: unit.symbol,
+            dimension: Dimension::DoseRate,
+            // The excretion base is g/d; the dose base is mg.
+            to_base: unit.to_base * 1e3,
+        }),
+        _ => None,
+    }
+}
+
 /// Whether a value in `unit` can be read as `analyte` measured in
 /// `dimension` (directly or across the analyte's bridge).
 pub fn compatible(unit: Unit, dimension: Dimension, analyte: Analyte) -> bool {

@@ -153,7 +153,7 @@ pub fn collect(file: &CriteriaFile, problems: &mut Vec<Problem>) -> Model {
                 }
             }
             ItemKind::Source { text } => model.sources.push(text.value.clone()),
-            ItemKind::Index { .. } => {}
+            ItemKind::Index { drug } => model.index_drug = Some(drug.key()),
             ItemKind::Measure(decl) => declare_measure(&mut model, decl, problems),
             ItemKind::Drug(decl) => declare_drug(&mut model, decl, problems),
             ItemKind::Baseline(_) => {

@@ -426,7 +426,7 @@ impl ExprChecker<'_> {
 
     fn dose_fits(&mut self, unit: Option<Unit>, literal: &Value) {
         match unit {
-            Some(unit) if unit.dimension.is_dose() => {}
+            Some(unit) if crate::units::as_dose(unit).is_some() => {}
             Some(unit) => self.problems.push(
                 Problem::error(
                     codes::UNIT_MISMATCH,

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 mod check;
 mod data;
+mod eval;
 mod fmt;
+mod inputs;
+mod output;
 mod parse;
 
 /// Exit code for invalid criteria or data.
@@ -33,6 +36,8 @@ pub enum Command {
     Data(data::Args),
     /// Rewrite criteria files in their canonical layout.
     Fmt(fmt::Args),
+    /// Evaluate criteria files over patients' data.
+    Eval(eval::Args),
 }
 
 /// Run the command line and return the process's exit code.
@@ -50,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Parse(args) => parse::run(&args),
         Command::Data(args) => data::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Eval(args) => eval::run(&args),
     }
 }
 

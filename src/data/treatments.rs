@@ -93,7 +93,7 @@ fn course(
         Some((i, raw)) if !raw.is_empty() => {
             let spelling = std::str::from_utf8(raw).map_err(|_| (i, RowReason::NotText))?;
             match loader.mapping.unit(spelling) {
-                Some(u) if u.dimension.is_dose() => Some(u),
+                Some(u) if crate::units::as_dose(u).is_some() => crate::units::as_dose(u),
                 _ => return Err((i, RowReason::NotADoseUnit { unit: text(raw) })),
             }
         }

@@ -1,0 +1,786 @@
+//! Evaluating plan nodes over one patient's assessment days: every node
+//! yields one truth value per day, computed once and memoised for named
+//! conditions. When a result is unknown, [`Engine::why`] says why.
+
+use super::prepare::{Prepared, Series};
+use super::treatments::{self, Body};
+use super::truth::Truth;
+use crate::ast::{CmpOp, Direction, RefKind};
+use crate::plan::*;
+
+/// How measure values are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The current value, carried forward within its `valid` window.
+    Carried,
+    /// Only a value observed on the day itself (inside `for N consecutive
+    /// days`, nothing is carried forward).
+    Fresh,
+}
+
+impl Mode {
+    fn index(self) -> usize {
+        match self {
+            Mode::Carried => 0,
+            Mode::Fresh => 1,
+        }
+    }
+}
+
+/// Two values closer than this (relative) are equal: a threshold written
+/// in one unit and data in another must meet exactly at the boundary.
+const RELATIVE_TOLERANCE: f64 = 1e-9;
+
+/// `a op b`, with values within the tolerance taken as equal.
+pub fn holds(a: f64, op: CmpOp, b: f64) -> bool {
+    let equal = (a - b).abs() <= RELATIVE_TOLERANCE * a.abs().max(b.abs());
+    match op {
+        CmpOp::Lt => a < b && !equal,
+        CmpOp::Le => a < b || equal,
+        CmpOp::Gt => a > b && !equal,
+        CmpOp::Ge => a > b || equal,
+        CmpOp::Eq => equal,
+        CmpOp::Ne => !equal,
+    }
+}
+
+fn compare(a: Option<f64>, op: CmpOp, b: Option<f64>) -> Truth {
+    match (a, b) {
+        (Some(a), Some(b)) => Truth::from_bool(holds(a, op, b)),
+        _ => Truth::Unknown,
+    }
+}
+
+/// The evaluator of one plan over one patient.
+pub struct Engine<'a> {
+    plan: &'a Plan,
+    p: &'a Prepared<'a>,
+    memo: Vec<[Option<Vec<Truth>>; 2]>,
+    firings: Vec<Option<Vec<usize>>>,
+}
+
+impl<'a> Engine<'a> {
+    /// An engine for `plan` over the prepared patient.
+    pub fn new(plan: &'a Plan, p: &'a Prepared<'a>) -> Self {
+        Engine {
+            plan,
+            p,
+            memo: vec![[None, None]; plan.named.len()],
+            firings: vec![None; plan.named.len()],
+        }
+    }
+
+    /// The number of assessment days.
+    pub fn len(&self) -> usize {
+        self.p.days.len()
+    }
+
+    /// Whether the patient has no assessment day.
+    pub fn is_empty(&self) -> bool {
+        self.p.days.is_empty()
+    }
+
+    fn day(&self, i: usize) -> i64 {
+        self.p.days.get(i).copied().unwrap_or(0)
+    }
+
+    fn body(&self) -> Body {
+        Body {
+            weight_kg: self.p.weight_kg,
+            height_cm: self.p.height_cm,
+        }
+    }
+
+    fn series(&self, slot: Slot) -> Option<&'a Series> {
+        self.p.series.get(slot)
+    }
+
+    /// A measure's value on day `i`.
+    pub fn current(&self, slot: Slot, i: usize, mode: Mode) -> Option<f64> {
+        let s = self.series(slot)?;
+        let k = match mode {
+            Mode::Carried => s.current.get(i).copied().flatten()?,
+            Mode::Fresh => s.fresh.get(i).copied().flatten()?,
+        };
+        s.values.get(k).map(|v| v.value)
+    }
+
+    /// A reference point of a measure on day `i`.
+    pub fn reference(&self, slot: Slot, spec: RefSpec, i: usize) -> Option<f64> {
+        let s = self.series(slot)?;
+        if spec.kind == RefKind::Baseline {
+            return s.baseline;
+        }
+        let upto = s.upto.get(i).copied().flatten()?;
+        match (spec.kind, spec.since_index) {
+            (RefKind::Peak, false) => s.peak.get(upto).copied(),
+            (RefKind::Nadir, false) => s.nadir.get(upto).copied(),
+            (RefKind::Peak, true) => s.peak_since_index.get(upto).copied().flatten(),
+            (RefKind::Nadir, true) => s.nadir_since_index.get(upto).copied().flatten(),
+            (RefKind::Previous, since) => {
+                // The observation before the current one.
+                let current = s.current.get(i).copied().flatten()?;
+                let previous = s.values.get(current.checked_sub(1)?)?;
+                (!since || previous.day >= 0).then_some(previous.value)
+            }
+            (RefKind::Baseline, _) => s.baseline,
+        }
+    }
+
+    fn value(&self, v: ValuePlan, i: usize, mode: Mode) -> Option<f64> {
+        match v {
+            ValuePlan::Current(slot) => self.current(slot, i, mode),
+            ValuePlan::Reference(slot, spec) => self.reference(slot, spec, i),
+            ValuePlan::Multiple(f, slot, spec) => self.reference(slot, spec, i).map(|r| f * r),
+            ValuePlan::Constant(c) => Some(c),
+        }
+    }
+
+    fn change(&self, slot: Slot, spec: RefSpec, test: ChangeTest, i: usize, mode: Mode) -> Truth {
+        let (Some(x), Some(r)) = (self.current(slot, i, mode), self.reference(slot, spec, i))
+        else {
+            return Truth::Unknown;
+        };
+        let signed = |d: Direction| match d {
+            Direction::Rose => x - r,
+            Direction::Fell => r - x,
+        };
+        match test {
+            ChangeTest::Relative(d, op, f) if r > 0.0 => {
+                Truth::from_bool(holds(signed(d) / r, op, f))
+            }
+            ChangeTest::Relative(..) => Truth::Unknown,
+            ChangeTest::Absolute(d, op, a) => Truth::from_bool(holds(signed(d), op, a)),
+            ChangeTest::Beyond(d) => Truth::from_bool(holds(signed(d), CmpOp::Gt, 0.0)),
+            ChangeTest::WithinRelative(f) if r > 0.0 => {
+                Truth::from_bool(holds((x - r).abs() / r, CmpOp::Le, f))
+            }
+            ChangeTest::WithinRelative(_) => Truth::Unknown,
+            ChangeTest::WithinAbsolute(a) => Truth::from_bool(holds((x - r).abs(), CmpOp::Le, a)),
+        }
+    }
+
+    /// A node's truth on every assessment day.
+    pub fn eval(&mut self, id: NodeId, mode: Mode) -> Vec<Truth> {
+        let n = self.len();
+        let Some(node) = self.plan.nodes.get(id) else {
+            return vec![Truth::Unknown; n];
+        };
+        match node {
+            Node::And(ops) => self.fold(ops, mode, Truth::True, Truth::and),
+            Node::Or(ops) => self.fold(ops, mode, Truth::False, Truth::or),
+            Node::Not(inner) => self.eval(*inner, mode).into_iter().map(|t| !t).collect(),
+            Node::Ref(named) => self.named(*named, mode),
+            Node::Compare(a, op, b) => (0..n)
+                .map(|i| compare(self.value(*a, i, mode), *op, self.value(*b, i, mode)))
+                .collect(),
+            Node::Change(slot, spec, test) => (0..n)
+                .map(|i| self.change(*slot, *spec, *test, i, mode))
+                .collect(),
+            Node::After(c, s) => {
+                let c = self.eval(*c, mode);
+                let s = self.eval(*s, mode);
+                let mut before = Truth::False;
+                let mut out = Vec::with_capacity(n);
+                for (ci, si) in c.into_iter().zip(s) {
+                    out.push(ci.and(before));
+                    before = before.or(si);
+                }
+                out
+            }
+            Node::ConsecutiveDays(inner, run) => {
+                let fresh = self.eval(*inner, Mode::Fresh);
+                self.consecutive_days(&fresh, *run)
+            }
+            Node::ConsecutiveAssessments(inner, run) => {
+                let c = self.eval(*inner, mode);
+                consecutive_assessments(&c, *run)
+            }
+            Node::Confirmed(inner, op, gap) => {
+                let c = self.eval(*inner, mode);
+                (0..n).map(|i| self.confirmed(&c, i, *op, *gap)).collect()
+            }
+            Node::Within(inner, limit) => self.gate(*inner, mode, |d| (d as f64) <= *limit),
+            Node::AfterDay(inner, limit) => self.gate(*inner, mode, |d| (d as f64) > *limit),
+            Node::AtDay(inner, landmark) => {
+                let c = self.eval(*inner, mode);
+                let at = self.landmark_assessment(*landmark);
+                let landmark_day = landmark.round() as i64;
+                (0..n)
+                    .map(|i| {
+                        if self.day(i) != landmark_day {
+                            Truth::False
+                        } else {
+                            at.and_then(|j| c.get(j).copied()).unwrap_or(Truth::Unknown)
+                        }
+                    })
+                    .collect()
+            }
+            Node::ByDay(inner, limit) => {
+                let c = self.eval(*inner, mode);
+                vec![self.by_day(&c, *limit); n]
+            }
+            Node::WithinAfterStop(inner, days, drug) => {
+                let c = self.eval(*inner, mode);
+                let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
+                c.into_iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        t.and(Truth::from_bool(treatments::within_after_stop(
+                            exposures,
+                            self.day(i),
+                            *days,
+                        )))
+                    })
+                    .collect()
+            }
+            Node::OnDrug(drug) => {
+                let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
+                (0..n)
+                    .map(|i| {
+                        Truth::from_bool(treatments::covering(exposures, self.day(i)).is_some())
+                    })
+                    .collect()
+            }
+            Node::Tapering(drug) => {
+                let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
+                (0..n)
+                    .map(|i| {
+                        treatments::tapering(exposures, self.day(i), self.body())
+                            .map_or(Truth::Unknown, Truth::from_bool)
+                    })
+                    .collect()
+            }
+            Node::Exposure(drug, op, days) => {
+                let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
+                (0..n)
+                    .map(|i| {
+                        Truth::from_bool(holds(
+                            treatments::exposure_days(exposures, self.day(i)),
+                            *op,
+                            *days,
+                        ))
+                    })
+                    .collect()
+            }
+            Node::Dose(drug, op, threshold, unit) => {
+                let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
+                (0..n)
+                    .map(|i| {
+                        compare(
+                            treatments::dose_on(exposures, self.day(i), *unit, self.body()),
+                            *op,
+                            Some(*threshold),
+                        )
+                    })
+                    .collect()
+            }
+            Node::Count(event, window, op, k) => self.count(*event, *window, *op, *k),
+        }
+    }
+
+    fn fold(
+        &mut self,
+        ops: &[NodeId],
+        mode: Mode,
+        start: Truth,
+        f: fn(Truth, Truth) -> Truth,
+    ) -> Vec<Truth> {
+        let mut out = vec![start; self.len()];
+        for &op in ops {
+            for (acc, t) in out.iter_mut().zip(self.eval(op, mode)) {
+                *acc = f(*acc, t);
+            }
+        }
+        out
+    }
+
+    fn gate(&mut self, inner: NodeId, mode: Mode, open: impl Fn(i64) -> bool) -> Vec<Truth> {
+        let c = self.eval(inner, mode);
+        c.into_iter()
+            .enumerate()
+            .map(|(i, t)| if open(self.day(i)) { t } else { Truth::False })
+            .collect()
+    }
+
+    /// True on a day that lies in a run of `run` consecutive calendar days,
+    /// each with fresh values making the condition true (Kleene: the `or`
+    /// over the windows holding the day of the `and` over each window).
+    fn consecutive_days(&self, fresh: &[Truth], run: i64) -> Vec<Truth> {
+        let at = |day: i64| match self.p.days.binary_search(&day) {
+            Ok(j) => fresh.get(j).copied().unwrap_or(Truth::Unknown),
+            Err(_) => Truth::Unknown,
+        };
+        (0..self.len())
+            .map(|i| {
+                let day = self.day(i);
+                let mut any = Truth::False;
+                for start in (day - run + 1)..=day {
+                    let mut all = Truth::True;
+                    for d in start..start + run {
+                        all = all.and(at(d));
+                        if all == Truth::False {
+                            break;
+                        }
+                    }
+                    any = any.or(all);
+                    if any == Truth::True {
+                        break;
+                    }
+                }
+                any
+            })
+            .collect()
+    }
+
+    /// `C confirmed after OP gap`: C now, and at a later assessment whose
+    /// distance satisfies the comparison, never false in between.
+    fn confirmed(&self, c: &[Truth], i: usize, op: CmpOp, gap: f64) -> Truth {
+        let now = c.get(i).copied().unwrap_or(Truth::Unknown);
+        if now == Truth::False {
+            return Truth::False;
+        }
+        let start = self.day(i);
+        for (j, &t) in c.iter().enumerate().skip(i + 1) {
+            let qualifies = holds((self.day(j) - start) as f64, op, gap);
+            match t {
+                Truth::True if qualifies => return now,
+                Truth::False => return Truth::False,
+                _ => {}
+            }
+        }
+        Truth::Unknown
+    }
+
+    /// The observed assessment nearest the landmark within the window
+    /// (the earlier one on a tie).
+    fn landmark_assessment(&self, landmark: f64) -> Option<usize> {
+        let window = self.plan.landmark_window;
+        (0..self.len())
+            .filter(|&i| self.p.observed.get(i).copied().unwrap_or(false))
+            .map(|i| (i, (self.day(i) as f64 - landmark).abs()))
+            .filter(|&(_, distance)| distance <= window)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+    }
+
+    /// `C by day N`: a fact about the whole record.
+    fn by_day(&self, c: &[Truth], limit: f64) -> Truth {
+        let mut seen = Truth::False;
+        for (i, &t) in c.iter().enumerate() {
+            if (self.day(i) as f64) <= limit {
+                seen = seen.or(t);
+            }
+        }
+        if seen == Truth::True {
+            return Truth::True;
+        }
+        let reached = self.p.followup.is_some_and(|f| (f as f64) >= limit);
+        if !reached {
+            return Truth::Unknown;
+        }
+        seen
+    }
+
+    fn count(&mut self, event: NamedId, window: CountPlan, op: CmpOp, k: f64) -> Vec<Truth> {
+        let fired = self.firings(event).to_vec();
+        let firings: Vec<i64> = fired.into_iter().map(|i| self.day(i)).collect();
+        let n = self.len();
+        match window {
+            CountPlan::Any(length) => (0..n)
+                .map(|i| {
+                    let today = self.day(i);
+                    let upto: Vec<i64> = firings.iter().copied().filter(|&f| f <= today).collect();
+                    let mut best = 0usize;
+                    let mut start = 0usize;
+                    for end in 0..upto.len() {
+                        while upto
+                            .get(end)
+                            .zip(upto.get(start))
+                            .is_some_and(|(e, s)| (e - s) as f64 > length)
+                        {
+                            start += 1;
+                        }
+                        best = best.max(end + 1 - start);
+                    }
+                    Truth::from_bool(holds(best as f64, op, k))
+                })
+                .collect(),
+            CountPlan::FirstAfter(length, anchor) => {
+                let s = self.eval(anchor, Mode::Carried);
+                let opened = s.iter().position(|t| *t == Truth::True);
+                (0..n)
+                    .map(|i| {
+                        let today = self.day(i);
+                        match opened {
+                            Some(j) if j <= i => {
+                                let from = self.day(j);
+                                let count = firings
+                                    .iter()
+                                    .filter(|&&f| {
+                                        f >= from && f <= today && ((f - from) as f64) <= length
+                                    })
+                                    .count();
+                                Truth::from_bool(holds(count as f64, op, k))
+                            }
+                            _ if s.iter().take(i + 1).any(|t| *t == Truth::Unknown) => {
+                                Truth::Unknown
+                            }
+                            _ => Truth::from_bool(holds(0.0, op, k)),
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// A named condition on every day, memoised.
+    pub fn named(&mut self, id: NamedId, mode: Mode) -> Vec<Truth> {
+        if let Some(done) = self.memo.get(id).and_then(|m| m[mode.index()].clone()) {
+            return done;
+        }
+        let plan = self.plan;
+        let Some(named) = plan.named.get(id) else {
+            return vec![Truth::Unknown; self.len()];
+        };
+        let result = match named.kind {
+            NamedKind::Define => match named.body {
+                Some(body) => self.eval(body, mode),
+                None => vec![Truth::Unknown; self.len()],
+            },
+            NamedKind::Category => self.category(id, mode),
+            NamedKind::Event => {
+                let fired = self.firings(id).to_vec();
+                let pending = self.pending_firings(id);
+                (0..self.len())
+                    .map(|i| {
+                        if fired.contains(&i) {
+                            Truth::True
+                        } else if pending.get(i).copied().unwrap_or(false) {
+                            Truth::Unknown
+                        } else {
+                            Truth::False
+                        }
+                    })
+                    .collect()
+            }
+            NamedKind::Phenotype => {
+                let value = self.phenotype(id);
+                vec![value; self.len()]
+            }
+        };
+        if let Some(slot) = self.memo.get_mut(id) {
+            slot[mode.index()] = Some(result.clone());
+        }
+        result
+    }
+
+    /// A response line's own condition (`otherwise` is not one: `None`).
+    pub fn line(&mut self, id: NamedId, mode: Mode) -> Option<Vec<Truth>> {
+        let body = self.plan.named.get(id)?.body?;
+        Some(self.eval(body, mode))
+    }
+
+    /// Category X as a condition: false when a line above it is true;
+    /// otherwise the truth of its own line (for `otherwise`: true when
+    /// every line above is false, unknown when some is unknown).
+    fn category(&mut self, id: NamedId, mode: Mode) -> Vec<Truth> {
+        let n = self.len();
+        let mut above_true = vec![false; n];
+        let mut above_unknown = vec![false; n];
+        let categories = self.plan.categories.clone();
+        for &line in &categories {
+            if line == id {
+                return match self.line(line, mode) {
+                    Some(own) => own
+                        .into_iter()
+                        .zip(&above_true)
+                        .map(|(t, &blocked)| if blocked { Truth::False } else { t })
+                        .collect(),
+                    None => (0..n)
+                        .map(|i| {
+                            if above_true.get(i).copied().unwrap_or(false) {
+                                Truth::False
+                            } else if above_unknown.get(i).copied().unwrap_or(false) {
+                                Truth::Unknown
+                            } else {
+                                Truth::True
+                            }
+                        })
+                        .collect(),
+                };
+            }
+            if let Some(truths) = self.line(line, mode) {
+                for (i, t) in truths.into_iter().enumerate() {
+                    if let (Some(b), Some(u)) = (above_true.get_mut(i), above_unknown.get_mut(i)) {
+                        *b |= t == Truth::True;
+                        *u |= t == Truth::Unknown;
+                    }
+                }
+            }
+        }
+        vec![Truth::Unknown; n]
+    }
+
+    /// The days (indices) on which an event fired.
+    pub fn firings(&mut self, id: NamedId) -> &[usize] {
+        if self.firings.get(id).is_some_and(Option::is_none) {
+            let computed = self.compute_firings(id).0;
+            if let Some(slot) = self.firings.get_mut(id) {
+                *slot = Some(computed);
+            }
+        }
+        self.firings
+            .get(id)
+            .and_then(Option::as_deref)
+            .unwrap_or(&[])
+    }
+
+    fn pending_firings(&mut self, id: NamedId) -> Vec<bool> {
+        self.compute_firings(id).1
+    }
+
+    /// Firings (definite) and, per day, whether a firing was possible but
+    /// unknown.
+    fn compute_firings(&mut self, id: NamedId) -> (Vec<usize>, Vec<bool>) {
+        let n = self.len();
+        let mut fired = Vec::new();
+        let mut maybe = vec![false; n];
+        let Some(named) = self.plan.named.get(id).cloned() else {
+            return (fired, maybe);
+        };
+        if let Some((c, s)) = named.rearm {
+            // `E: C after S`: each firing needs S on an assessment after the
+            // previous firing (after the index for the first).
+            let c = self.eval(c, Mode::Carried);
+            let s = self.eval(s, Mode::Carried);
+            let mut armed = Truth::False;
+            for (i, possible) in maybe.iter_mut().enumerate() {
+                let now = c.get(i).copied().unwrap_or(Truth::Unknown).and(armed);
+                match now {
+                    Truth::True => {
+                        fired.push(i);
+                        armed = Truth::False;
+                        continue;
+                    }
+                    Truth::Unknown => *possible = true,
+                    Truth::False => {}
+                }
+                armed = armed.or(s.get(i).copied().unwrap_or(Truth::Unknown));
+            }
+        } else if let Some(body) = named.body {
+            // `E: C`: a rising edge against the last assessment at which C
+            // was known.
+            let c = self.eval(body, Mode::Carried);
+            let mut before = Truth::False;
+            for (i, &t) in c.iter().enumerate() {
+                match (t, before) {
+                    (Truth::True, Truth::False) => fired.push(i),
+                    (Truth::Unknown, Truth::False) => maybe[i] = true,
+                    _ => {}
+                }
+                if t != Truth::Unknown {
+                    before = t;
+                }
+            }
+        }
+        (fired, maybe)
+    }
+
+    /// A phenotype over the whole record: true if its condition held on
+    /// some day, false if false on every day, unknown otherwise (and
+    /// unknown for a record without assessment days).
+    pub fn phenotype(&mut self, id: NamedId) -> Truth {
+        let Some(body) = self.plan.named.get(id).and_then(|n| n.body) else {
+            return Truth::Unknown;
+        };
+        let days = self.eval(body, Mode::Carried);
+        if days.is_empty() {
+            return Truth::Unknown;
+        }
+        days.into_iter().fold(Truth::False, Truth::or)
+    }
+
+    // ---- why unknown ----------------------------------------------------
+
+    /// Why node `id` is unknown on day `i`: the first missing value found.
+    pub fn why(&mut self, id: NodeId, i: usize, mode: Mode) -> String {
+        let day = self.day(i);
+        let Some(node) = self.plan.nodes.get(id).cloned() else {
+            return "unknown".into();
+        };
+        match node {
+            Node::And(ops) | Node::Or(ops) => {
+                for op in ops {
+                    if self.eval(op, mode).get(i) == Some(&Truth::Unknown) {
+                        return self.why(op, i, mode);
+                    }
+                }
+                "unknown".into()
+            }
+            Node::Not(inner) => self.why(inner, i, mode),
+            Node::Ref(named) => {
+                let name = self
+                    .plan
+                    .named
+                    .get(named)
+                    .map_or(String::new(), |n| n.name.clone());
+                match self.plan.named.get(named).and_then(|n| n.body) {
+                    Some(body) if self.eval(body, mode).get(i) == Some(&Truth::Unknown) => {
+                        format!("{name}: {}", self.why(body, i, mode))
+                    }
+                    _ => format!("{name} unknown"),
+                }
+            }
+            Node::Compare(a, _, b) => {
+                for v in [a, b] {
+                    if self.value(v, i, mode).is_none() {
+                        return self.missing(v, day, mode);
+                    }
+                }
+                "unknown".into()
+            }
+            Node::Change(slot, spec, _) => {
+                if self.current(slot, i, mode).is_none() {
+                    return self.missing(ValuePlan::Current(slot), day, mode);
+                }
+                match self.reference(slot, spec, i) {
+                    None => self.missing(ValuePlan::Reference(slot, spec), day, mode),
+                    Some(r) if r <= 0.0 => format!(
+                        "{} is {r}: no relative change from it",
+                        self.ref_words(slot, spec)
+                    ),
+                    Some(_) => "unknown".into(),
+                }
+            }
+            Node::After(c, s) => {
+                if self.eval(c, mode).get(i) == Some(&Truth::Unknown) {
+                    self.why(c, i, mode)
+                } else {
+                    let s_truths = self.eval(s, mode);
+                    match (0..i).find(|&j| s_truths.get(j) == Some(&Truth::Unknown)) {
+                        Some(j) => self.why(s, j, mode),
+                        None => "unknown".into(),
+                    }
+                }
+            }
+            Node::ConsecutiveDays(_, run) => {
+                format!("no run of {run} consecutive days with values on each day")
+            }
+            Node::ConsecutiveAssessments(inner, _)
+            | Node::Within(inner, _)
+            | Node::AfterDay(inner, _) => self.why(inner, i, mode),
+            Node::Confirmed(inner, _, gap) => {
+                if self.eval(inner, mode).get(i) == Some(&Truth::Unknown) {
+                    self.why(inner, i, mode)
+                } else {
+                    format!("not yet confirmed: no later assessment {gap} days on")
+                }
+            }
+            Node::AtDay(_, landmark) => format!(
+                "no assessment within {} days of day {}",
+                self.plan.landmark_window,
+                landmark.round()
+            ),
+            Node::ByDay(_, limit) => match self.p.followup {
+                Some(f) if (f as f64) < limit => {
+                    format!("follow-up ends on day {f}, before day {}", limit.round())
+                }
+                None => "no follow-up".into(),
+                _ => format!("values missing before day {}", limit.round()),
+            },
+            Node::Dose(drug, ..) | Node::Tapering(drug) => {
+                let name = self.plan.drugs.get(drug).map_or("", |d| d.name.as_str());
+                format!("no dose (or no weight or height for it) for {name} on day {day}")
+            }
+            Node::Count(..) => "an anchor of the count is unknown".into(),
+            _ => "unknown".into(),
+        }
+    }
+
+    fn ref_words(&self, slot: Slot, spec: RefSpec) -> String {
+        let name = self.plan.measures.get(slot).map_or("", |m| m.name.as_str());
+        let since = if spec.since_index { " since index" } else { "" };
+        format!("{} {name}{since}", spec.kind.keyword())
+    }
+
+    fn missing(&self, v: ValuePlan, day: i64, mode: Mode) -> String {
+        match v {
+            ValuePlan::Current(slot) => {
+                let Some(m) = self.plan.measures.get(slot) else {
+                    return "a value is missing".into();
+                };
+                match mode {
+                    Mode::Fresh => format!("no {} value on day {day}", m.name),
+                    Mode::Carried => format!(
+                        "no {} value within {} days of day {day}",
+                        m.name, m.valid_days
+                    ),
+                }
+            }
+            ValuePlan::Reference(slot, spec) | ValuePlan::Multiple(_, slot, spec) => {
+                if spec.kind == RefKind::Baseline {
+                    match self.plan.baseline {
+                        Some(b) => format!(
+                            "no {} (no value from day {} to day {})",
+                            self.ref_words(slot, spec),
+                            b.from,
+                            b.to
+                        ),
+                        None => format!("no {}", self.ref_words(slot, spec)),
+                    }
+                } else {
+                    format!("no {} on day {day}", self.ref_words(slot, spec))
+                }
+            }
+            ValuePlan::Constant(_) => "unknown".into(),
+        }
+    }
+}
+
+/// True on an assessment that lies in a run of `run` consecutive
+/// assessments where the condition holds. Windows reaching past the last
+/// assessment are unknown (the record may go on); none start before the
+/// first.
+fn consecutive_assessments(c: &[Truth], run: usize) -> Vec<Truth> {
+    let n = c.len();
+    let run = run.max(1);
+    (0..n)
+        .map(|i| {
+            let mut any = Truth::False;
+            let first_start = (i + 1).saturating_sub(run);
+            for start in first_start..=i {
+                let all = (start..start + run)
+                    .map(|j| c.get(j).copied().unwrap_or(Truth::Unknown))
+                    .fold(Truth::True, Truth::and);
+                any = any.or(all);
+            }
+            any
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_meet_across_units() {
+        // 300 mg/g is 0.3 g/g; the float product is 0.30000000000000004.
+        let threshold = 300.0 * 1e-3;
+        assert!(!holds(0.3, CmpOp::Lt, threshold));
+        assert!(holds(0.3, CmpOp::Le, threshold));
+        assert!(holds(0.2999, CmpOp::Lt, threshold));
+    }
+
+    #[test]
+    fn consecutive_assessments_needs_a_full_window() {
+        use Truth::*;
+        let c = [True, True, False, True, Unknown];
+        assert_eq!(
+            consecutive_assessments(&c, 2),
+            [True, True, False, Unknown, Unknown]
+        );
+        assert_eq!(consecutive_assessments(&[True], 2), [Unknown]);
+    }
+}

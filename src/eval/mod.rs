@@ -1,0 +1,30 @@
+//! Evaluation: a compiled [`Plan`](crate::plan::Plan) over patients'
+//! timelines, with the semantics of LANGUAGE.md. No I/O happens here.
+//!
+//! - [`prepare`]: one patient's data on the plan's time axis.
+//! - [`engine`]: node evaluation (three-valued) over assessment days.
+//! - [`treatments`]: exposure, dose, tapering, stops.
+//! - [`outcome`]: states, best response, events, phenotypes.
+
+pub mod engine;
+pub mod outcome;
+pub mod prepare;
+pub mod treatments;
+pub mod truth;
+
+pub use outcome::{evaluate, DayState, EventOutcome, PatientOutcome};
+pub use truth::Truth;
+
+use crate::data::Dataset;
+use crate::plan::Plan;
+use rayon::prelude::*;
+
+/// Evaluate every patient of a dataset, in parallel, in the dataset's
+/// (sorted) patient order.
+pub fn evaluate_all(plan: &Plan, dataset: &Dataset) -> Vec<PatientOutcome> {
+    dataset
+        .patients
+        .par_iter()
+        .map(|p| evaluate(plan, p))
+        .collect()
+}

@@ -1,0 +1,246 @@
+//! What evaluation reports for one patient: the state on every assessment
+//! day (with its doubt and the reason), the best response, events,
+//! phenotypes and follow-up.
+
+use super::engine::{Engine, Mode};
+use super::prepare::{prepare, NoIndex, Prepared};
+use super::truth::Truth;
+use crate::data::Patient;
+use crate::plan::{NamedId, Plan};
+use serde::Serialize;
+
+/// The state on one assessment day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayState {
+    /// Day relative to the index.
+    pub day: i64,
+    /// The category (index into the plan's categories); `None` is `NE`.
+    pub category: Option<usize>,
+    /// Whether a line above the category was unknown (`PR?`).
+    pub uncertain: bool,
+    /// Why the state is uncertain or not evaluable; empty otherwise.
+    pub reason: String,
+}
+
+/// An event's firings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventOutcome {
+    /// The event's name.
+    pub name: String,
+    /// The days it fired.
+    pub days: Vec<i64>,
+}
+
+/// Everything reported about one patient under one file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatientOutcome {
+    /// The patient's id.
+    pub patient: String,
+    /// The state per assessment day.
+    pub states: Vec<DayState>,
+    /// The best response: a category name, or `NE`.
+    pub best_response: String,
+    /// The first day the best response was reached (none for the
+    /// `otherwise` category and for `NE`).
+    pub best_response_day: Option<i64>,
+    /// The first day `define remission:` held.
+    pub first_remission_day: Option<i64>,
+    /// The state on the last assessment day (`PR?` when uncertain).
+    pub last_state: Option<String>,
+    /// The last observed assessment day.
+    pub followup_days: Option<i64>,
+    /// Each event's firings, in file order.
+    pub events: Vec<EventOutcome>,
+    /// Each phenotype, in file order.
+    pub phenotypes: Vec<(String, Truth)>,
+    /// Why nothing could be evaluated, when that is so.
+    pub note: Option<String>,
+}
+
+/// The name of the not-evaluable state.
+pub const NE: &str = "NE";
+
+impl PatientOutcome {
+    /// The name of a day's state (`CR`, `PR?`, `NE`).
+    pub fn state_name(plan: &Plan, state: &DayState) -> String {
+        match state
+            .category
+            .and_then(|c| plan.categories.get(c))
+            .and_then(|&n| plan.named.get(n))
+        {
+            Some(named) if state.uncertain => format!("{}?", named.name),
+            Some(named) => named.name.clone(),
+            None => NE.to_string(),
+        }
+    }
+}
+
+/// Evaluate one patient.
+pub fn evaluate(plan: &Plan, patient: &Patient) -> PatientOutcome {
+    match prepare(plan, patient) {
+        Ok(prepared) => outcome(plan, &prepared),
+        Err(NoIndex::DrugNeverGiven(drug)) => not_evaluable(
+            plan,
+            patient,
+            format!("no `{drug}` in the treatments table: the index (day 0) is unknown"),
+        ),
+    }
+}
+
+fn not_evaluable(plan: &Plan, patient: &Patient, note: String) -> PatientOutcome {
+    PatientOutcome {
+        patient: patient.id.clone(),
+        states: Vec::new(),
+        best_response: NE.into(),
+        best_response_day: None,
+        first_remission_day: None,
+        last_state: None,
+        followup_days: None,
+        events: plan
+            .events
+            .iter()
+            .filter_map(|&e| plan.named.get(e))
+            .map(|n| EventOutcome {
+                name: n.name.clone(),
+                days: Vec::new(),
+            })
+            .collect(),
+        phenotypes: plan
+            .phenotypes
+            .iter()
+            .filter_map(|&p| plan.named.get(p))
+            .map(|n| (n.name.clone(), Truth::Unknown))
+            .collect(),
+        note: Some(note),
+    }
+}
+
+fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
+    let mut engine = Engine::new(plan, p);
+    let lines: Vec<Option<Vec<Truth>>> = plan
+        .categories
+        .iter()
+        .map(|&c| engine.line(c, Mode::Carried))
+        .collect();
+    let states: Vec<DayState> = p
+        .days
+        .iter()
+        .enumerate()
+        .map(|(i, &day)| day_state(plan, &mut engine, &lines, i, day))
+        .collect();
+
+    let otherwise = plan.categories.len().checked_sub(1);
+    let best = states.iter().filter_map(|s| s.category).min();
+    let best_response = best
+        .and_then(|c| plan.categories.get(c))
+        .and_then(|&n| plan.named.get(n))
+        .map_or_else(|| NE.to_string(), |n| n.name.clone());
+    let best_is_otherwise =
+        best.is_some() && best == otherwise && lines.last().is_some_and(Option::is_none);
+    let best_response_day = match best {
+        Some(c) if !best_is_otherwise => {
+            states.iter().find(|s| s.category == Some(c)).map(|s| s.day)
+        }
+        _ => None,
+    };
+    let first_remission_day = plan.remission.and_then(|r| {
+        let truths = engine.named(r, Mode::Carried);
+        truths
+            .iter()
+            .position(|t| *t == Truth::True)
+            .and_then(|i| p.days.get(i).copied())
+    });
+    let last_state = states.last().map(|s| PatientOutcome::state_name(plan, s));
+    let events = plan
+        .events
+        .iter()
+        .map(|&e| event_outcome(plan, &mut engine, p, e))
+        .collect();
+    let phenotypes = plan
+        .phenotypes
+        .iter()
+        .map(|&id| {
+            let name = plan.named.get(id).map_or(String::new(), |n| n.name.clone());
+            (name, engine.phenotype(id))
+        })
+        .collect();
+    PatientOutcome {
+        patient: p.patient.id.clone(),
+        states,
+        best_response,
+        best_response_day,
+        first_remission_day,
+        last_state,
+        followup_days: p.followup,
+        events,
+        phenotypes,
+        note: None,
+    }
+}
+
+fn event_outcome(
+    plan: &Plan,
+    engine: &mut Engine<'_>,
+    p: &Prepared<'_>,
+    id: NamedId,
+) -> EventOutcome {
+    let days = engine
+        .firings(id)
+        .iter()
+        .filter_map(|&i| p.days.get(i).copied())
+        .collect();
+    EventOutcome {
+        name: plan.named.get(id).map_or(String::new(), |n| n.name.clone()),
+        days,
+    }
+}
+
+/// The first true line wins; unknown lines above it make it uncertain; no
+/// true line and some unknown: `NE`; all false: `otherwise`.
+fn day_state(
+    plan: &Plan,
+    engine: &mut Engine<'_>,
+    lines: &[Option<Vec<Truth>>],
+    i: usize,
+    day: i64,
+) -> DayState {
+    let mut unknown: Vec<usize> = Vec::new();
+    for (k, line) in lines.iter().enumerate() {
+        let truth = match line {
+            Some(truths) => truths.get(i).copied().unwrap_or(Truth::Unknown),
+            // `otherwise`: takes what is left only when nothing is unknown.
+            None if unknown.is_empty() => Truth::True,
+            None => Truth::False,
+        };
+        match truth {
+            Truth::True => {
+                return DayState {
+                    day,
+                    category: Some(k),
+                    uncertain: !unknown.is_empty(),
+                    reason: reasons(plan, engine, &unknown, i),
+                }
+            }
+            Truth::Unknown => unknown.push(k),
+            Truth::False => {}
+        }
+    }
+    DayState {
+        day,
+        category: None,
+        uncertain: false,
+        reason: reasons(plan, engine, &unknown, i),
+    }
+}
+
+fn reasons(plan: &Plan, engine: &mut Engine<'_>, unknown: &[usize], i: usize) -> String {
+    unknown
+        .iter()
+        .filter_map(|&k| {
+            let named = plan.categories.get(k).and_then(|&n| plan.named.get(n))?;
+            let why = engine.why(named.body?, i, Mode::Carried);
+            Some(format!("{} unknown: {why}", named.name))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
