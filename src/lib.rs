@@ -17,5 +17,6 @@ pub mod files;
 pub mod format;
 pub mod measures;
 pub mod plan;
+pub mod suite;
 pub mod syntax;
 pub mod units;

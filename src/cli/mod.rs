@@ -10,6 +10,7 @@ mod fmt;
 mod inputs;
 mod output;
 mod parse;
+mod test;
 
 /// Exit code for invalid criteria or data.
 pub const EXIT_INVALID: u8 = 1;
@@ -38,6 +39,8 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Evaluate criteria files over patients' data.
     Eval(eval::Args),
+    /// Run the clinical test suites of criteria files (`*.tests.yaml`).
+    Test(test::Args),
 }
 
 /// Run the command line and return the process's exit code.
@@ -56,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Data(args) => data::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
     }
 }
 
