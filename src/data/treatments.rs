@@ -6,6 +6,7 @@ use super::loader::Loader;
 use super::table::{cell, line, text, Table};
 use super::time::{self, Expect};
 use super::Course;
+use crate::units::{self, Analyte, Dimension, Unit};
 use std::io::Read;
 
 struct Columns {
@@ -83,9 +84,9 @@ fn course(loader: &mut Loader, record: &csv::ByteRecord, c: &Columns) -> Result<
     let unit = match c.unit.map(|i| (i, cell(record, i))) {
         Some((i, raw)) if !raw.is_empty() => {
             let spelling = std::str::from_utf8(raw).map_err(|_| (i, RowReason::NotText))?;
-            match loader.mapping.unit(spelling) {
-                Some(u) if u.dimension.is_dose() => Some(u),
-                _ => return Err((i, RowReason::NotADoseUnit { unit: text(raw) })),
+            match loader.mapping.unit(spelling).and_then(as_dose) {
+                Some(u) => Some(u),
+                None => return Err((i, RowReason::NotADoseUnit { unit: text(raw) })),
             }
         }
         _ => None,
@@ -103,6 +104,22 @@ fn course(loader: &mut Loader, record: &csv::ByteRecord, c: &Columns) -> Result<
             dose_unit: unit,
         },
     ))
+}
+
+/// A unit read as a dose. `mg/d` is spelled like a daily urine excretion
+/// in the unit table; in a treatments table it is a daily dose, with the
+/// table's factor to `mg/d`.
+fn as_dose(unit: Unit) -> Option<Unit> {
+    if unit.dimension.is_dose() {
+        return Some(unit);
+    }
+    let mg_per_day = units::lookup("mg/d")?;
+    let to_base = units::factor(unit, mg_per_day, Analyte::Other)?;
+    (unit.dimension == mg_per_day.dimension).then_some(Unit {
+        dimension: Dimension::DoseRate,
+        to_base,
+        ..unit
+    })
 }
 
 /// A non-negative finite number.
