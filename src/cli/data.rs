@@ -11,8 +11,10 @@ use std::process::ExitCode;
 
 /// Arguments of `data`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  nephrules data --data ../shared/data/synthea/observations.csv \\\n      \
-                        --map mappings/synthea.yaml --summary --format json")]
+#[command(
+    after_help = "Example:\n  nephrules data --data ../shared/data/synthea/observations.csv \\\n      \
+                        --map mappings/synthea.yaml --summary --format json"
+)]
 pub struct Args {
     /// The observations CSV (`patient,day|date,measure,value,unit`, or a
     /// layout the mapping describes).
@@ -91,7 +93,8 @@ pub fn run(args: &Args) -> ExitCode {
 
 fn fail(e: DataError) -> ExitCode {
     let mut text = String::new();
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
     if handler.render_report(&mut text, &e).is_err() {
         text = e.to_string();
     }
@@ -124,9 +127,16 @@ fn value_text(o: &Observation) -> String {
 }
 
 fn grade(rank: f64) -> Option<Grade> {
-    [Grade::Negative, Grade::Trace, Grade::Plus(1), Grade::Plus(2), Grade::Plus(3), Grade::Plus(4)]
-        .into_iter()
-        .find(|g| g.rank() == rank)
+    [
+        Grade::Negative,
+        Grade::Trace,
+        Grade::Plus(1),
+        Grade::Plus(2),
+        Grade::Plus(3),
+        Grade::Plus(4),
+    ]
+    .into_iter()
+    .find(|g| g.rank() == rank)
 }
 
 /// One observation in the JSON output, its fields in the CSV's order.
@@ -161,7 +171,9 @@ fn write_observations(out: &mut impl Write, dataset: &Dataset, format: Format) -
                         patient: &p.id,
                         time: match p.time_kind {
                             data::TimeKind::Day => serde_json::json!(o.day),
-                            data::TimeKind::Date => serde_json::json!(data::time::format(o.day, p.time_kind)),
+                            data::TimeKind::Date => {
+                                serde_json::json!(data::time::format(o.day, p.time_kind))
+                            }
                         },
                         measure: m.id,
                         value: match m.scale {
@@ -190,7 +202,11 @@ fn write_observations(out: &mut impl Write, dataset: &Dataset, format: Format) -
     }
 }
 
-fn write_aligned<const N: usize>(out: &mut impl Write, header: &[String; N], rows: &[[String; N]]) -> io::Result<()> {
+fn write_aligned<const N: usize>(
+    out: &mut impl Write,
+    header: &[String; N],
+    rows: &[[String; N]],
+) -> io::Result<()> {
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in rows {
         for (w, c) in widths.iter_mut().zip(row) {
@@ -198,7 +214,11 @@ fn write_aligned<const N: usize>(out: &mut impl Write, header: &[String; N], row
         }
     }
     for row in std::iter::once(header).chain(rows) {
-        let line: Vec<String> = row.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         writeln!(out, "{}", line.join("  ").trim_end())?;
     }
     Ok(())
@@ -213,7 +233,12 @@ fn write_summary(out: &mut impl Write, a: &Accounting, format: Format) -> io::Re
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(["item", "name", "unit", "count"])?;
-            for (item, n) in [("rows", a.rows), ("used", a.used), ("not_used", a.not_used), ("skipped", a.skipped)] {
+            for (item, n) in [
+                ("rows", a.rows),
+                ("used", a.used),
+                ("not_used", a.not_used),
+                ("skipped", a.skipped),
+            ] {
                 w.write_record([item, "", "", &n.to_string()])?;
             }
             for (measure, m) in &a.measures {
@@ -249,7 +274,12 @@ fn write_summary(out: &mut impl Write, a: &Accounting, format: Format) -> io::Re
                     rows.push([measure.clone(), unit.clone(), n.to_string(), String::new()]);
                 }
                 if m.skipped > 0 {
-                    rows.push([measure.clone(), String::new(), String::new(), m.skipped.to_string()]);
+                    rows.push([
+                        measure.clone(),
+                        String::new(),
+                        String::new(),
+                        m.skipped.to_string(),
+                    ]);
                 }
             }
             if !rows.is_empty() {
@@ -259,13 +289,20 @@ fn write_summary(out: &mut impl Write, a: &Accounting, format: Format) -> io::Re
             if !a.not_used_codes.is_empty() {
                 writeln!(out)?;
                 let header = ["not used code", "rows"].map(String::from);
-                let rows: Vec<[String; 2]> =
-                    a.not_used_codes.iter().map(|(c, n)| [c.clone(), n.to_string()]).collect();
+                let rows: Vec<[String; 2]> = a
+                    .not_used_codes
+                    .iter()
+                    .map(|(c, n)| [c.clone(), n.to_string()])
+                    .collect();
                 write_aligned(out, &header, &rows)?;
             }
             for (table, t) in [("treatments", a.treatments), ("patients", a.patients)] {
                 if t.rows > 0 {
-                    writeln!(out, "\n{table}: rows {}  used {}  skipped {}", t.rows, t.used, t.skipped)?;
+                    writeln!(
+                        out,
+                        "\n{table}: rows {}  used {}  skipped {}",
+                        t.rows, t.used, t.skipped
+                    )?;
                 }
             }
             Ok(())

@@ -95,13 +95,18 @@ impl Counts {
                 .cloned()
                 .unwrap_or_default();
             used += n;
-            let m = measures.entry(measure.measure().id.to_string()).or_default();
+            let m = measures
+                .entry(measure.measure().id.to_string())
+                .or_default();
             m.used += n;
             *m.units.entry(spelling.clone()).or_default() += n;
             *by_unit.entry(spelling).or_default() += n;
         }
         for (&measure, &n) in &self.skipped_by_measure {
-            measures.entry(measure.measure().id.to_string()).or_default().skipped += n;
+            measures
+                .entry(measure.measure().id.to_string())
+                .or_default()
+                .skipped += n;
         }
         debug_assert!(measures.keys().all(|k| MEASURES.iter().any(|m| m.id == k)));
         Accounting {

@@ -171,7 +171,9 @@ impl fmt::Display for RowReason {
         match self {
             RowReason::NotANumber { text } => write!(f, "`{text}` is not a number"),
             RowReason::NotAGrade { text } => write!(f, "`{text}` is not a dipstick grade"),
-            RowReason::NotAPresence { text } => write!(f, "`{text}` is not 0 (absent) or 1 (present)"),
+            RowReason::NotAPresence { text } => {
+                write!(f, "`{text}` is not 0 (absent) or 1 (present)")
+            }
             RowReason::NotFinite { text } => write!(f, "`{text}` is not a finite number"),
             RowReason::Negative { text } => write!(f, "`{text}` is negative"),
             RowReason::UnknownUnit { unit, .. } => write!(f, "`{unit}` is not a known unit"),

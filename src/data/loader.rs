@@ -117,7 +117,13 @@ impl<'m> Loader<'m> {
     }
 
     /// A bad row: an error, or a report when bad rows are skipped.
-    pub(super) fn bad(&mut self, file: &str, line: u64, column: String, reason: RowReason) -> Result<(), DataError> {
+    pub(super) fn bad(
+        &mut self,
+        file: &str,
+        line: u64,
+        column: String,
+        reason: RowReason,
+    ) -> Result<(), DataError> {
         let row = BadRow {
             file: file.into(),
             line,
@@ -198,15 +204,24 @@ impl<'m> Loader<'m> {
         for staging in std::mem::take(&mut self.patients) {
             let mut staged = staging.observations;
             staged.sort_unstable_by(|a, b| {
-                (a.obs.day, a.second, a.obs.measure, a.obs.original.to_bits(), a.obs.unit, a.file, a.line).cmp(&(
-                    b.obs.day,
-                    b.second,
-                    b.obs.measure,
-                    b.obs.original.to_bits(),
-                    b.obs.unit,
-                    b.file,
-                    b.line,
-                ))
+                (
+                    a.obs.day,
+                    a.second,
+                    a.obs.measure,
+                    a.obs.original.to_bits(),
+                    a.obs.unit,
+                    a.file,
+                    a.line,
+                )
+                    .cmp(&(
+                        b.obs.day,
+                        b.second,
+                        b.obs.measure,
+                        b.obs.original.to_bits(),
+                        b.obs.unit,
+                        b.file,
+                        b.line,
+                    ))
             });
             let mut observations: Vec<Observation> = Vec::with_capacity(staged.len());
             let mut first: Option<Staged> = None;
@@ -239,7 +254,11 @@ impl<'m> Loader<'m> {
         for (s, first_line) in duplicates {
             self.counts.duplicate(&s.obs);
             let file = self.files.get(s.file as usize).cloned().unwrap_or_default();
-            let column = self.value_columns.get(s.file as usize).cloned().unwrap_or_default();
+            let column = self
+                .value_columns
+                .get(s.file as usize)
+                .cloned()
+                .unwrap_or_default();
             self.bad(&file, s.line, column, RowReason::Duplicate { first_line })?;
         }
         patients.sort_by(|a, b| compare_ids(&a.id, &b.id));

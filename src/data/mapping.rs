@@ -192,7 +192,11 @@ impl Mapping {
                         Some(c) => format!("did you mean `{c}`?"),
                         None => format!(
                             "the measures are {}",
-                            measures::MEASURES.iter().map(|m| format!("`{}`", m.id)).collect::<Vec<_>>().join(", ")
+                            measures::MEASURES
+                                .iter()
+                                .map(|m| format!("`{}`", m.id))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     };
                     error(format!("`{name}` is not a measure"), &help)
@@ -215,10 +219,16 @@ impl Mapping {
         for (measure, list) in &file.measures {
             let id = measure_id(measure)?;
             for code in list {
-                if let Some(CodeMeaning::Measure(other)) = codes.insert(fold(code), CodeMeaning::Measure(id)) {
+                if let Some(CodeMeaning::Measure(other)) =
+                    codes.insert(fold(code), CodeMeaning::Measure(id))
+                {
                     if other != id {
                         return Err(error(
-                            format!("code `{code}` is listed for both `{}` and `{}`", other.measure().id, id.measure().id),
+                            format!(
+                                "code `{code}` is listed for both `{}` and `{}`",
+                                other.measure().id,
+                                id.measure().id
+                            ),
                             "list each code under one measure",
                         ));
                     }
@@ -228,7 +238,10 @@ impl Mapping {
         for code in &file.not_used {
             if let Some(CodeMeaning::Measure(id)) = codes.get(&fold(code)) {
                 return Err(error(
-                    format!("code `{code}` is listed under `not_used` and for `{}`", id.measure().id),
+                    format!(
+                        "code `{code}` is listed under `not_used` and for `{}`",
+                        id.measure().id
+                    ),
                     "list each code once",
                 ));
             }
@@ -247,7 +260,10 @@ impl Mapping {
             };
             if id.measure().factor_from(unit).is_none() {
                 return Err(error(
-                    format!("default unit `{spelling}` does not fit measure `{}`", id.measure().id),
+                    format!(
+                        "default unit `{spelling}` does not fit measure `{}`",
+                        id.measure().id
+                    ),
                     "give a unit of the measure's dimension",
                 ));
             }
@@ -285,13 +301,18 @@ impl Mapping {
     /// The unit a spelling means: the mapping's spellings first, then the
     /// unit table.
     pub fn unit(&self, spelling: &str) -> Option<Unit> {
-        self.units.get(&fold(spelling)).copied().or_else(|| units::lookup(spelling))
+        self.units
+            .get(&fold(spelling))
+            .copied()
+            .or_else(|| units::lookup(spelling))
     }
 
     /// The unit of a measure's rows whose unit cell is empty: the spelling
     /// the mapping gave, and the unit.
     pub fn default_unit(&self, measure: MeasureId) -> Option<(&str, Unit)> {
-        self.default_units.get(&measure).map(|(s, u)| (s.as_str(), *u))
+        self.default_units
+            .get(&measure)
+            .map(|(s, u)| (s.as_str(), *u))
     }
 
     /// The drug a treatment's text names: the mapping's name for it, else
@@ -310,10 +331,16 @@ mod tests {
 
     #[test]
     fn codes_map_to_measures_before_the_vocabulary() {
-        let m = Mapping::from_yaml("m", "measures:\n  egfr: [gfr, 33914-3]\n  presence: [proteinuria]\n")
-            .unwrap_or_default();
+        let m = Mapping::from_yaml(
+            "m",
+            "measures:\n  egfr: [gfr, 33914-3]\n  presence: [proteinuria]\n",
+        )
+        .unwrap_or_default();
         let egfr = MeasureId::of("egfr");
-        assert_eq!(m.code("33914-3"), egfr.map_or(CodeMeaning::NotUsed, CodeMeaning::Measure));
+        assert_eq!(
+            m.code("33914-3"),
+            egfr.map_or(CodeMeaning::NotUsed, CodeMeaning::Measure)
+        );
         assert_eq!(m.code("GFR"), m.code("gfr"));
         assert_eq!(m.code("haematocrit"), CodeMeaning::NotUsed);
         assert!(matches!(m.code("upcr"), CodeMeaning::Measure(_)));
@@ -329,8 +356,13 @@ mod tests {
             ("colums: {}\n", "unknown field"),
             ("observations: [1, 2]\n", "observations"),
         ] {
-            let err = Mapping::from_yaml("m.yaml", yaml).err().map(|e| format!("{e} {:?}", e));
-            assert!(err.as_deref().is_some_and(|e| e.contains(wanted)), "{yaml}: {err:?}");
+            let err = Mapping::from_yaml("m.yaml", yaml)
+                .err()
+                .map(|e| format!("{e} {:?}", e));
+            assert!(
+                err.as_deref().is_some_and(|e| e.contains(wanted)),
+                "{yaml}: {err:?}"
+            );
         }
     }
 }

@@ -20,7 +20,10 @@ use std::io::Read;
 enum TimeColumns {
     One(usize, Expect),
     /// A `day` and a `date` column: a row uses whichever it fills.
-    Both { day: usize, date: usize },
+    Both {
+        day: usize,
+        date: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -152,7 +155,11 @@ impl UnitCache {
     }
 }
 
-fn resolve_unit(loader: &mut Loader, measure: MeasureId, raw: &[u8]) -> Result<(UnitId, f64), RowReason> {
+fn resolve_unit(
+    loader: &mut Loader,
+    measure: MeasureId,
+    raw: &[u8],
+) -> Result<(UnitId, f64), RowReason> {
     let m = measure.measure();
     let spelling = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
     let (spelling, unit) = if spelling.is_empty() {
@@ -179,7 +186,11 @@ fn resolve_unit(loader: &mut Loader, measure: MeasureId, raw: &[u8]) -> Result<(
                 if m.analyte == Analyte::Creatinine {
                     symbols.extend(units::symbols_of(Dimension::MassConcentration));
                 }
-                symbols.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                symbols
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
             Scale::DipstickGrade | Scale::Presence => "no unit (an empty cell)".into(),
         };
@@ -200,7 +211,9 @@ fn parse_value(raw: &[u8], scale: Scale) -> Result<f64, RowReason> {
     }
     match scale {
         Scale::Quantity => {
-            let v: f64 = text.parse().map_err(|_| RowReason::NotANumber { text: text.into() })?;
+            let v: f64 = text
+                .parse()
+                .map_err(|_| RowReason::NotANumber { text: text.into() })?;
             if !v.is_finite() {
                 Err(RowReason::NotFinite { text: text.into() })
             } else if v < 0.0 {
@@ -213,7 +226,9 @@ fn parse_value(raw: &[u8], scale: Scale) -> Result<f64, RowReason> {
         Scale::DipstickGrade => Grade::parse(text)
             .map(Grade::rank)
             .ok_or_else(|| RowReason::NotAGrade { text: text.into() }),
-        Scale::Presence => presence(text).ok_or_else(|| RowReason::NotAPresence { text: text.into() }),
+        Scale::Presence => {
+            presence(text).ok_or_else(|| RowReason::NotAPresence { text: text.into() })
+        }
     }
 }
 
@@ -288,7 +303,14 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
             }
             None => continue,
         };
-        match row(loader, &record, columns, measure, &mut unit_cache, &mut times) {
+        match row(
+            loader,
+            &record,
+            columns,
+            measure,
+            &mut unit_cache,
+            &mut times,
+        ) {
             Ok((obs, second, patient)) => {
                 let staged = Staged {
                     obs,
@@ -315,7 +337,11 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
     }
     for entry in unit_cache.entries {
         if let (Ok((unit, _)), n @ 1..) = (&entry.resolved, entry.used) {
-            *loader.counts.used.entry((entry.measure, *unit)).or_default() += n;
+            *loader
+                .counts
+                .used
+                .entry((entry.measure, *unit))
+                .or_default() += n;
         }
     }
     result
@@ -335,7 +361,9 @@ fn row(
     if patient_cell.is_empty() {
         return Err((columns.patient, RowReason::Empty));
     }
-    let patient = loader.patient(patient_cell).map_err(|r| (columns.patient, r))?;
+    let patient = loader
+        .patient(patient_cell)
+        .map_err(|r| (columns.patient, r))?;
     let (time_column, time_cell, expect) = match columns.time {
         TimeColumns::One(i, e) => (i, cell(record, i), e),
         TimeColumns::Both { day, date } => {
@@ -347,12 +375,15 @@ fn row(
             }
         }
     };
-    let moment = times.parse(time_cell, expect).map_err(|r| (time_column, r))?;
+    let moment = times
+        .parse(time_cell, expect)
+        .map_err(|r| (time_column, r))?;
     loader
         .check_kind(patient, moment.kind)
         .map_err(|r| (time_column, r))?;
     let scale = measure.measure().scale;
-    let original = parse_value(cell(record, columns.value), scale).map_err(|r| (columns.value, r))?;
+    let original =
+        parse_value(cell(record, columns.value), scale).map_err(|r| (columns.value, r))?;
     let raw_unit = columns.unit.map_or(&[][..], |i| cell(record, i));
     let entry_index = unit_cache.lookup(loader, measure, raw_unit);
     let unit_column = columns.unit.unwrap_or(columns.value);

@@ -53,18 +53,33 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
     Ok(())
 }
 
-fn info(loader: &mut Loader, record: &csv::ByteRecord, c: &Columns, line: u64) -> Result<(), (usize, RowReason)> {
+fn info(
+    loader: &mut Loader,
+    record: &csv::ByteRecord,
+    c: &Columns,
+    line: u64,
+) -> Result<(), (usize, RowReason)> {
     let id = cell(record, c.patient);
     if id.is_empty() {
         return Err((c.patient, RowReason::Empty));
     }
-    let filled = |column: Option<usize>| column.map(|i| (i, cell(record, i))).filter(|(_, raw)| !raw.is_empty());
+    let filled = |column: Option<usize>| {
+        column
+            .map(|i| (i, cell(record, i)))
+            .filter(|(_, raw)| !raw.is_empty())
+    };
     let num = |column: Option<usize>| -> Result<Option<f64>, (usize, RowReason)> {
-        filled(column).map(|(i, raw)| number(raw).map_err(|r| (i, r))).transpose()
+        filled(column)
+            .map(|(i, raw)| number(raw).map_err(|r| (i, r)))
+            .transpose()
     };
     let date = |column: Option<usize>| -> Result<Option<i64>, (usize, RowReason)> {
         filled(column)
-            .map(|(i, raw)| time::parse(raw, Expect::Date).map(|m| m.day).map_err(|r| (i, r)))
+            .map(|(i, raw)| {
+                time::parse(raw, Expect::Date)
+                    .map(|m| m.day)
+                    .map_err(|r| (i, r))
+            })
             .transpose()
     };
     let sex = filled(c.sex)
@@ -83,7 +98,12 @@ fn info(loader: &mut Loader, record: &csv::ByteRecord, c: &Columns, line: u64) -
         return Ok(());
     };
     if let Some((_, first_line)) = &staging.info {
-        return Err((c.patient, RowReason::DuplicatePatient { first_line: *first_line }));
+        return Err((
+            c.patient,
+            RowReason::DuplicatePatient {
+                first_line: *first_line,
+            },
+        ));
     }
     staging.info = Some((info, line));
     Ok(())
@@ -91,9 +111,15 @@ fn info(loader: &mut Loader, record: &csv::ByteRecord, c: &Columns, line: u64) -
 
 fn sex(raw: &[u8]) -> Option<Sex> {
     let t = std::str::from_utf8(raw).ok()?;
-    if ["f", "female", "woman", "w"].iter().any(|s| s.eq_ignore_ascii_case(t)) {
+    if ["f", "female", "woman", "w"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(t))
+    {
         Some(Sex::Female)
-    } else if ["m", "male", "man"].iter().any(|s| s.eq_ignore_ascii_case(t)) {
+    } else if ["m", "male", "man"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(t))
+    {
         Some(Sex::Male)
     } else {
         None

@@ -47,7 +47,9 @@ impl<R: Read> Table<R> {
     /// The index of the column named `name`, ignoring ASCII case.
     pub fn find(&self, name: &str) -> Option<usize> {
         let name = name.trim();
-        self.header.iter().position(|h| h.eq_ignore_ascii_case(name))
+        self.header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// The index of a column the layout needs.
@@ -68,7 +70,12 @@ impl<R: Read> Table<R> {
     }
 
     fn describe_header(&self) -> String {
-        let shown: Vec<String> = self.header.iter().take(12).map(|h| format!("`{h}`")).collect();
+        let shown: Vec<String> = self
+            .header
+            .iter()
+            .take(12)
+            .map(|h| format!("`{h}`"))
+            .collect();
         let more = if self.header.len() > 12 { ", …" } else { "" };
         format!("{}{more}", shown.join(", "))
     }

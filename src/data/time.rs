@@ -102,7 +102,9 @@ fn parse_date(text: &str) -> Result<Moment, RowReason> {
     if date_part.len() != 10 {
         return Err(not_a_date("expected `YYYY-MM-DD`".into()));
     }
-    let date: Date = date_part.parse().map_err(|e: jiff::Error| not_a_date(e.to_string()))?;
+    let date: Date = date_part
+        .parse()
+        .map_err(|e: jiff::Error| not_a_date(e.to_string()))?;
     let second = match time_part {
         None => 0,
         Some(t) => {
@@ -167,9 +169,18 @@ mod tests {
 
     #[test]
     fn timestamps_keep_their_date_part() {
-        assert_eq!(day("2021-08-23T03:26:50Z", Expect::Date), day("2021-08-23", Expect::Date));
-        assert_eq!(day("2021-08-23 23:59:59", Expect::Date), day("2021-08-23", Expect::Date));
-        assert_eq!(day("2021-08-23T23:30:00+05:00", Expect::Date), day("2021-08-23", Expect::Date));
+        assert_eq!(
+            day("2021-08-23T03:26:50Z", Expect::Date),
+            day("2021-08-23", Expect::Date)
+        );
+        assert_eq!(
+            day("2021-08-23 23:59:59", Expect::Date),
+            day("2021-08-23", Expect::Date)
+        );
+        assert_eq!(
+            day("2021-08-23T23:30:00+05:00", Expect::Date),
+            day("2021-08-23", Expect::Date)
+        );
         let m = parse(b"2021-08-23T01:00:02Z", Expect::Date).ok();
         assert_eq!(m.map(|m| m.second), Some(3602));
     }
@@ -177,16 +188,40 @@ mod tests {
     #[test]
     fn days_and_dates_are_told_apart() {
         assert_eq!(day("-14", Expect::Either), -14);
-        assert_eq!(parse(b"12", Expect::Either).map(|m| m.kind), Ok(TimeKind::Day));
-        assert!(matches!(parse(b"2021-03-04", Expect::Day), Err(RowReason::NotADay { .. })));
-        assert!(matches!(parse(b"3.5", Expect::Day), Err(RowReason::NotADay { .. })));
-        assert!(matches!(parse(b"12", Expect::Date), Err(RowReason::NotADate { .. })));
+        assert_eq!(
+            parse(b"12", Expect::Either).map(|m| m.kind),
+            Ok(TimeKind::Day)
+        );
+        assert!(matches!(
+            parse(b"2021-03-04", Expect::Day),
+            Err(RowReason::NotADay { .. })
+        ));
+        assert!(matches!(
+            parse(b"3.5", Expect::Day),
+            Err(RowReason::NotADay { .. })
+        ));
+        assert!(matches!(
+            parse(b"12", Expect::Date),
+            Err(RowReason::NotADate { .. })
+        ));
     }
 
     #[test]
     fn impossible_dates_are_rejected() {
-        for bad in ["2021-02-30", "2021-13-01", "yesterday", "2021-03-04T25:00", "21-03-04"] {
-            assert!(matches!(parse(bad.as_bytes(), Expect::Date), Err(RowReason::NotADate { .. })), "{bad}");
+        for bad in [
+            "2021-02-30",
+            "2021-13-01",
+            "yesterday",
+            "2021-03-04T25:00",
+            "21-03-04",
+        ] {
+            assert!(
+                matches!(
+                    parse(bad.as_bytes(), Expect::Date),
+                    Err(RowReason::NotADate { .. })
+                ),
+                "{bad}"
+            );
         }
     }
 

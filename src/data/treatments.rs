@@ -55,22 +55,31 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
     Ok(())
 }
 
-fn course(loader: &mut Loader, record: &csv::ByteRecord, c: &Columns) -> Result<(u32, Course), (usize, RowReason)> {
+fn course(
+    loader: &mut Loader,
+    record: &csv::ByteRecord,
+    c: &Columns,
+) -> Result<(u32, Course), (usize, RowReason)> {
     let id = cell(record, c.patient);
     if id.is_empty() {
         return Err((c.patient, RowReason::Empty));
     }
-    let drug = std::str::from_utf8(cell(record, c.drug)).map_err(|_| (c.drug, RowReason::NotText))?;
+    let drug =
+        std::str::from_utf8(cell(record, c.drug)).map_err(|_| (c.drug, RowReason::NotText))?;
     if drug.is_empty() {
         return Err((c.drug, RowReason::Empty));
     }
     let start = time::parse(cell(record, c.start), Expect::Either).map_err(|r| (c.start, r))?;
     let end = match c.end.map(|i| (i, cell(record, i))) {
-        Some((i, raw)) if !raw.is_empty() => Some((i, time::parse(raw, Expect::Either).map_err(|r| (i, r))?)),
+        Some((i, raw)) if !raw.is_empty() => {
+            Some((i, time::parse(raw, Expect::Either).map_err(|r| (i, r))?))
+        }
         _ => None,
     };
     let patient = loader.patient(id).map_err(|r| (c.patient, r))?;
-    loader.check_kind(patient, start.kind).map_err(|r| (c.start, r))?;
+    loader
+        .check_kind(patient, start.kind)
+        .map_err(|r| (c.start, r))?;
     if let Some((i, end)) = end {
         loader.check_kind(patient, end.kind).map_err(|r| (i, r))?;
         if end.day < start.day {
@@ -125,7 +134,9 @@ fn as_dose(unit: Unit) -> Option<Unit> {
 /// A non-negative finite number.
 pub(super) fn number(raw: &[u8]) -> Result<f64, RowReason> {
     let text = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
-    let v: f64 = text.parse().map_err(|_| RowReason::NotANumber { text: text.into() })?;
+    let v: f64 = text
+        .parse()
+        .map_err(|_| RowReason::NotANumber { text: text.into() })?;
     if !v.is_finite() {
         Err(RowReason::NotFinite { text: text.into() })
     } else if v < 0.0 {

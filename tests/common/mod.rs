@@ -7,7 +7,9 @@ use std::path::PathBuf;
 /// A file under `../shared/data`, or `None` (with a note on stderr) when
 /// that folder is absent, so that the test can return early and pass.
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel);
     if path.exists() {
         Some(path)
     } else {
@@ -18,7 +20,9 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
 
 /// A mapping shipped in `mappings/`.
 pub fn mapping(name: &str) -> Mapping {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("mappings").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("mappings")
+        .join(name);
     match Mapping::load(&path) {
         Ok(m) => m,
         Err(e) => panic!("{e:?}"),
@@ -26,7 +30,11 @@ pub fn mapping(name: &str) -> Mapping {
 }
 
 /// Load files with a mapping, skipping bad rows or not.
-pub fn load(files: &Files, mapping: Option<&Mapping>, skip: bool) -> Result<Loaded, data::DataError> {
+pub fn load(
+    files: &Files,
+    mapping: Option<&Mapping>,
+    skip: bool,
+) -> Result<Loaded, data::DataError> {
     data::load(
         files,
         &LoadOptions {
@@ -37,7 +45,11 @@ pub fn load(files: &Files, mapping: Option<&Mapping>, skip: bool) -> Result<Load
 }
 
 /// Load an observations table given as text.
-pub fn load_text(csv: &str, mapping: Option<&Mapping>, skip: bool) -> Result<Loaded, data::DataError> {
+pub fn load_text(
+    csv: &str,
+    mapping: Option<&Mapping>,
+    skip: bool,
+) -> Result<Loaded, data::DataError> {
     let mut loader = Loader::new(LoadOptions {
         mapping,
         skip_bad_rows: skip,
