@@ -1,7 +1,7 @@
 //! The accounting of every input row: `rows = used + not_used + skipped`,
 //! always, with the used rows counted per measure and per original unit.
 
-use super::{MeasureId, Observation, UnitId};
+use super::{MeasureId, UnitId};
 use crate::measures::MEASURES;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -73,11 +73,11 @@ impl Counts {
     }
 
     /// A used row found to be an exact duplicate when timelines are sorted.
-    pub fn duplicate(&mut self, obs: &Observation) {
-        if let Some(n) = self.used.get_mut(&(obs.measure, obs.unit)) {
+    pub fn duplicate(&mut self, measure: MeasureId, unit: UnitId) {
+        if let Some(n) = self.used.get_mut(&(measure, unit)) {
             *n = n.saturating_sub(1);
         }
-        self.skip(obs.measure);
+        self.skip(measure);
     }
 
     /// The accounting, with unit ids resolved to their spellings.

@@ -7,7 +7,8 @@ use super::error::{BadRow, DataError, RowReason};
 use super::mapping::Mapping;
 use super::time::TimeKind;
 use super::{
-    compare_ids, Course, Dataset, LoadOptions, Loaded, Observation, Patient, PatientInfo, UnitId,
+    compare_ids, Course, Dataset, LoadOptions, Loaded, MeasureId, Observation, Patient,
+    PatientInfo, UnitId,
 };
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -15,14 +16,47 @@ use std::io::Read;
 use std::path::Path;
 
 /// An observation while loading, with what finding duplicates needs.
+/// Rows are appended in input order to one vector (sequential writes: no
+/// cache miss per row, as scattering into per-patient vectors would cost)
+/// and put in patient order once, at the end.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Staged {
-    pub obs: Observation,
+    pub day: i64,
+    pub value: f64,
+    pub original: f64,
+    pub line: u64,
+    pub patient: u32,
+    pub unit: UnitId,
     /// Second of the day (timestamps), to tell apart rows of one day.
     pub second: u32,
     /// Index into `Loader::files`.
-    pub file: u32,
-    pub line: u64,
+    pub file: u16,
+    pub measure: MeasureId,
+}
+
+impl Staged {
+    fn observation(&self) -> Observation {
+        Observation {
+            day: self.day,
+            value: self.value,
+            original: self.original,
+            unit: self.unit,
+            measure: self.measure,
+        }
+    }
+
+    /// Identity first (for duplicates), then the place of the row.
+    fn key(&self) -> (i64, u32, MeasureId, u64, UnitId, u16, u64) {
+        (
+            self.day,
+            self.second,
+            self.measure,
+            self.original.to_bits(),
+            self.unit,
+            self.file,
+            self.line,
+        )
+    }
 }
 
 /// One patient while loading.
@@ -31,7 +65,8 @@ pub(super) struct Staging {
     pub id: String,
     /// The kind of time of the patient's first timed row, with its line.
     pub kind: Option<TimeKind>,
-    pub observations: Vec<Staged>,
+    /// How many staged observations are the patient's.
+    pub observations: usize,
     pub courses: Vec<Course>,
     /// The patients-table row, with its line.
     pub info: Option<(PatientInfo, u64)>,
@@ -44,9 +79,9 @@ pub struct Loader<'m> {
     pub(super) mapping: Cow<'m, Mapping>,
     skip_bad_rows: bool,
     pub(super) patients: Vec<Staging>,
-    patient_index: FxHashMap<Box<[u8]>, u32>,
-    /// The last patient looked up, since rows usually come grouped.
-    last_patient: Option<(Vec<u8>, u32)>,
+    patient_ids: Interner,
+    /// Every observation row used, in input order.
+    pub(super) staged: Vec<Staged>,
     pub(super) units: Vec<String>,
     unit_index: FxHashMap<String, u32>,
     pub(super) files: Vec<String>,
@@ -65,8 +100,8 @@ impl<'m> Loader<'m> {
                 .map_or_else(|| Cow::Owned(Mapping::default()), Cow::Borrowed),
             skip_bad_rows: options.skip_bad_rows,
             patients: Vec::new(),
-            patient_index: FxHashMap::default(),
-            last_patient: None,
+            patient_ids: Interner::default(),
+            staged: Vec::new(),
             units: Vec::new(),
             unit_index: FxHashMap::default(),
             files: Vec::new(),
@@ -110,10 +145,10 @@ impl<'m> Loader<'m> {
     }
 
     /// Register a file name; its index goes into staged rows.
-    pub(super) fn add_file(&mut self, name: &str, value_column: String) -> u32 {
+    pub(super) fn add_file(&mut self, name: &str, value_column: String) -> u16 {
         self.files.push(name.into());
         self.value_columns.push(value_column);
-        u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX)
+        u16::try_from(self.files.len() - 1).unwrap_or(u16::MAX)
     }
 
     /// A bad row: an error, or a report when bad rows are skipped.
@@ -141,28 +176,16 @@ impl<'m> Loader<'m> {
     /// The patient with this id (interned on first sight); `Err` when the
     /// id is not text.
     pub(super) fn patient(&mut self, id: &[u8]) -> Result<u32, RowReason> {
-        if let Some((last, index)) = &self.last_patient {
-            if last.as_slice() == id {
-                return Ok(*index);
-            }
+        if let Some(index) = self.patient_ids.get(id) {
+            return Ok(index);
         }
-        let index = match self.patient_index.get(id) {
-            Some(index) => *index,
-            None => {
-                let text = std::str::from_utf8(id).map_err(|_| RowReason::NotText)?;
-                let index = u32::try_from(self.patients.len()).map_err(|_| RowReason::NotText)?;
-                self.patients.push(Staging {
-                    id: text.to_string(),
-                    ..Staging::default()
-                });
-                self.patient_index.insert(id.into(), index);
-                index
-            }
-        };
-        let last = self.last_patient.get_or_insert_with(|| (Vec::new(), index));
-        last.0.clear();
-        last.0.extend_from_slice(id);
-        last.1 = index;
+        let text = std::str::from_utf8(id).map_err(|_| RowReason::NotText)?;
+        let index = u32::try_from(self.patients.len()).map_err(|_| RowReason::NotText)?;
+        self.patients.push(Staging {
+            id: text.to_string(),
+            ..Staging::default()
+        });
+        self.patient_ids.insert(id, index);
         Ok(index)
     }
 
@@ -199,38 +222,25 @@ impl<'m> Loader<'m> {
     /// Sort every timeline, set exact duplicates aside as bad rows, and
     /// hand over the dataset with its accounting.
     pub fn finish(mut self) -> Result<Loaded, DataError> {
+        let mut staged = std::mem::take(&mut self.staged);
+        let counts: Vec<usize> = self.patients.iter().map(|p| p.observations).collect();
+        group_by_patient(&mut staged, &counts);
         let mut duplicates: Vec<(Staged, u64)> = Vec::new();
         let mut patients = Vec::with_capacity(self.patients.len());
+        let mut rest = staged.as_mut_slice();
         for staging in std::mem::take(&mut self.patients) {
-            let mut staged = staging.observations;
-            staged.sort_unstable_by(|a, b| {
-                (
-                    a.obs.day,
-                    a.second,
-                    a.obs.measure,
-                    a.obs.original.to_bits(),
-                    a.obs.unit,
-                    a.file,
-                    a.line,
-                )
-                    .cmp(&(
-                        b.obs.day,
-                        b.second,
-                        b.obs.measure,
-                        b.obs.original.to_bits(),
-                        b.obs.unit,
-                        b.file,
-                        b.line,
-                    ))
-            });
-            let mut observations: Vec<Observation> = Vec::with_capacity(staged.len());
-            let mut first: Option<Staged> = None;
-            for s in staged {
+            let n = staging.observations.min(rest.len());
+            let (mine, others) = std::mem::take(&mut rest).split_at_mut(n);
+            rest = others;
+            mine.sort_unstable_by_key(Staged::key);
+            let mut observations: Vec<Observation> = Vec::with_capacity(mine.len());
+            let mut first: Option<&Staged> = None;
+            for s in mine.iter() {
                 match first {
-                    Some(f) if same_row(&f, &s) => duplicates.push((s, f.line)),
+                    Some(f) if same_row(f, s) => duplicates.push((*s, f.line)),
                     _ => {
                         first = Some(s);
-                        observations.push(s.obs);
+                        observations.push(s.observation());
                     }
                 }
             }
@@ -250,9 +260,10 @@ impl<'m> Loader<'m> {
                 info: staging.info.map(|(info, _)| info).unwrap_or_default(),
             });
         }
+        drop(staged);
         duplicates.sort_by_key(|(s, _)| (s.file, s.line));
         for (s, first_line) in duplicates {
-            self.counts.duplicate(&s.obs);
+            self.counts.duplicate(s.measure, s.unit);
             let file = self.files.get(s.file as usize).cloned().unwrap_or_default();
             let column = self
                 .value_columns
@@ -283,11 +294,50 @@ impl<'m> Loader<'m> {
 /// Whether two rows are exact duplicates: same patient (the caller's
 /// timeline), time, measure, value and unit.
 fn same_row(a: &Staged, b: &Staged) -> bool {
-    a.obs.day == b.obs.day
+    a.day == b.day
         && a.second == b.second
-        && a.obs.measure == b.obs.measure
-        && a.obs.original.to_bits() == b.obs.original.to_bits()
-        && a.obs.unit == b.obs.unit
+        && a.measure == b.measure
+        && a.original.to_bits() == b.original.to_bits()
+        && a.unit == b.unit
+}
+
+/// Put rows in patient order in place (an American flag sort: each row is
+/// swapped straight into its patient's bucket), given each patient's count.
+fn group_by_patient(rows: &mut [Staged], counts: &[usize]) {
+    let mut next = Vec::with_capacity(counts.len());
+    let mut ends = Vec::with_capacity(counts.len());
+    let mut at = 0usize;
+    for &n in counts {
+        next.push(at);
+        at += n;
+        ends.push(at);
+    }
+    // INVARIANT: the counts add up to rows.len() (one per staged row), so
+    // every position below is in bounds; `get` keeps a broken count from
+    // panicking all the same.
+    if at != rows.len() {
+        rows.sort_by_key(|r| r.patient);
+        return;
+    }
+    for bucket in 0..counts.len() {
+        let end = ends.get(bucket).copied().unwrap_or(0);
+        while let Some(&i) = next.get(bucket) {
+            if i >= end {
+                break;
+            }
+            let owner = rows.get(i).map_or(bucket, |r| r.patient as usize);
+            if owner == bucket {
+                if let Some(n) = next.get_mut(bucket) {
+                    *n += 1;
+                }
+            } else if let Some(j) = next.get_mut(owner) {
+                rows.swap(i, *j);
+                *j += 1;
+            } else {
+                break;
+            }
+        }
+    }
 }
 
 fn open(path: &Path) -> Result<(String, std::fs::File), DataError> {
@@ -297,4 +347,53 @@ fn open(path: &Path) -> Result<(String, std::fs::File), DataError> {
         reason: e.to_string(),
     })?;
     Ok((name, file))
+}
+
+/// Byte strings interned by a 64-bit hash, their bytes kept side by side in
+/// one buffer: looking an id up touches a small table and a compact buffer
+/// instead of one heap box per id (a cache miss per row on big files).
+#[derive(Debug, Default)]
+struct Interner {
+    by_hash: FxHashMap<u64, (u32, u32, u32)>,
+    bytes: Vec<u8>,
+    /// Ids whose hash another id already has (practically never).
+    collided: FxHashMap<Box<[u8]>, u32>,
+}
+
+impl Interner {
+    fn hash(bytes: &[u8]) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = rustc_hash::FxBuildHasher.build_hasher();
+        h.write(bytes);
+        h.finish()
+    }
+
+    fn get(&self, bytes: &[u8]) -> Option<u32> {
+        let &(start, len, index) = self.by_hash.get(&Self::hash(bytes))?;
+        let stored = self
+            .bytes
+            .get(start as usize..start as usize + len as usize)?;
+        if stored == bytes {
+            Some(index)
+        } else {
+            self.collided.get(bytes).copied()
+        }
+    }
+
+    fn insert(&mut self, bytes: &[u8], index: u32) {
+        let (Ok(start), Ok(len)) = (u32::try_from(self.bytes.len()), u32::try_from(bytes.len()))
+        else {
+            self.collided.insert(bytes.into(), index);
+            return;
+        };
+        match self.by_hash.entry(Self::hash(bytes)) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(bytes.into(), index);
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((start, len, index));
+                self.bytes.extend_from_slice(bytes);
+            }
+        }
+    }
 }

@@ -312,14 +312,19 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
             &mut times,
         ) {
             Ok((obs, second, patient)) => {
-                let staged = Staged {
-                    obs,
-                    second,
-                    file,
-                    line: line(&record),
-                };
                 if let Some(p) = loader.patients.get_mut(patient as usize) {
-                    p.observations.push(staged);
+                    p.observations += 1;
+                    loader.staged.push(Staged {
+                        day: obs.day,
+                        value: obs.value,
+                        original: obs.original,
+                        line: line(&record),
+                        patient,
+                        unit: obs.unit,
+                        second,
+                        file,
+                        measure: obs.measure,
+                    });
                 }
             }
             Err((column, reason)) => {

@@ -18,6 +18,10 @@ impl<R: Read> Table<R> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .buffer_capacity(1 << 16)
+            // With CRLF as the terminator the csv crate gives each record the
+            // line of the one before it; ending records at `\n` alone keeps
+            // the lines right, and the `\r` left on the last cell is trimmed.
+            .terminator(csv::Terminator::Any(b'\n'))
             .has_headers(true)
             .from_reader(input);
         let header = reader.byte_headers().map_err(|e| csv_error(name, &e))?;
@@ -76,11 +80,18 @@ impl<R: Read> Table<R> {
         format!("{}{more}", shown.join(", "))
     }
 
-    /// Read the next row into `record`; `false` at the end.
+    /// Read the next row into `record`; `false` at the end. Blank lines
+    /// (a lone `\r` included) are not rows.
     pub fn next(&mut self, record: &mut csv::ByteRecord) -> Result<bool, DataError> {
-        self.reader
-            .read_byte_record(record)
-            .map_err(|e| csv_error(&self.name, &e))
+        loop {
+            let more = self
+                .reader
+                .read_byte_record(record)
+                .map_err(|e| csv_error(&self.name, &e))?;
+            if !more || record.len() != 1 || !cell(record, 0).is_empty() {
+                return Ok(more);
+            }
+        }
     }
 }
 

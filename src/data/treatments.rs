@@ -92,9 +92,13 @@ fn course(
     let unit = match c.unit.map(|i| (i, cell(record, i))) {
         Some((i, raw)) if !raw.is_empty() => {
             let spelling = std::str::from_utf8(raw).map_err(|_| (i, RowReason::NotText))?;
-            match loader.mapping.unit(spelling) {
-                Some(u) if crate::units::as_dose(u).is_some() => crate::units::as_dose(u),
-                _ => return Err((i, RowReason::NotADoseUnit { unit: text(raw) })),
+            match loader
+                .mapping
+                .unit(spelling)
+                .and_then(crate::units::as_dose)
+            {
+                Some(u) => Some(u),
+                None => return Err((i, RowReason::NotADoseUnit { unit: text(raw) })),
             }
         }
         _ => None,
