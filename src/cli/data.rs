@@ -1,12 +1,12 @@
 //! `nephrules data`: load patients' data and print it normalized (every
 //! value in its measure's canonical unit), or the accounting of its rows.
 
+use super::inputs::{self, DataArgs};
+use super::output::{write_aligned, Format};
 use crate::ast::Grade;
-use crate::data::{self, Accounting, DataError, Dataset, Files, LoadOptions, Mapping, Observation};
+use crate::data::{self, Accounting, Dataset, Observation};
 use crate::measures::Scale;
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments of `data`.
@@ -16,69 +16,22 @@ use std::process::ExitCode;
                         --map mappings/synthea.yaml --summary --format json"
 )]
 pub struct Args {
-    /// The observations CSV (`patient,day|date,measure,value,unit`, or a
-    /// layout the mapping describes).
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
-    /// The treatments CSV (`patient,drug,start,end,dose,unit`).
-    #[arg(long, value_name = "FILE")]
-    pub treatments: Option<PathBuf>,
-    /// The patients CSV (`patient,sex,age|birth_date,weight_kg,height_cm,index_date`).
-    #[arg(long, value_name = "FILE")]
-    pub patients: Option<PathBuf>,
-    /// A YAML mapping for another layout (see `mappings/`).
-    #[arg(long = "map", value_name = "FILE.yaml")]
-    pub map: Option<PathBuf>,
+    /// The data.
+    #[command(flatten)]
+    pub inputs: DataArgs,
     /// The output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Print the accounting of the rows instead of the observations.
     #[arg(long)]
     pub summary: bool,
-    /// Report bad rows on stderr and go on, instead of stopping at the first.
-    #[arg(long)]
-    pub skip_bad_rows: bool,
-}
-
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Aligned columns, for people.
-    Table,
-    /// CSV, a stable contract for scripts.
-    Csv,
-    /// JSON, a stable contract for scripts.
-    Json,
 }
 
 /// Run `data`.
 pub fn run(args: &Args) -> ExitCode {
-    let mapping = match args.map.as_deref().map(Mapping::load).transpose() {
-        Ok(m) => m,
-        Err(e) => return fail(e),
+    let Ok(loaded) = inputs::load(&args.inputs) else {
+        return ExitCode::from(super::EXIT_INVALID);
     };
-    let files = Files {
-        observations: args.data.clone(),
-        treatments: args.treatments.clone(),
-        patients: args.patients.clone(),
-    };
-    let options = LoadOptions {
-        mapping: mapping.as_ref(),
-        skip_bad_rows: args.skip_bad_rows,
-    };
-    let loaded = match data::load(&files, &options) {
-        Ok(l) => l,
-        Err(e) => return fail(e),
-    };
-    if !loaded.skipped.is_empty() {
-        let stderr = io::stderr();
-        let mut err = stderr.lock();
-        for row in &loaded.skipped {
-            let _ = writeln!(err, "warning[{}]: skipped {row}", row.reason.code());
-        }
-        let n = loaded.skipped.len();
-        let _ = writeln!(err, "skipped {n} bad row{}", if n == 1 { "" } else { "s" });
-    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = if args.summary {
@@ -89,17 +42,6 @@ pub fn run(args: &Args) -> ExitCode {
     // A closed pipe (`| head`) is not an error of the data.
     let _ = written.and_then(|()| out.flush());
     ExitCode::SUCCESS
-}
-
-fn fail(e: DataError) -> ExitCode {
-    let mut text = String::new();
-    let handler =
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
-    if handler.render_report(&mut text, &e).is_err() {
-        text = e.to_string();
-    }
-    eprintln!("{text}");
-    ExitCode::from(super::EXIT_INVALID)
 }
 
 /// One output row: patient, time, measure, value, unit.
@@ -200,28 +142,6 @@ fn write_observations(out: &mut impl Write, dataset: &Dataset, format: Format) -
             write_aligned(out, &header, &rows)
         }
     }
-}
-
-fn write_aligned<const N: usize>(
-    out: &mut impl Write,
-    header: &[String; N],
-    rows: &[[String; N]],
-) -> io::Result<()> {
-    let mut widths = header.clone().map(|h| h.chars().count());
-    for row in rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    for row in std::iter::once(header).chain(rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        writeln!(out, "{}", line.join("  ").trim_end())?;
-    }
-    Ok(())
 }
 
 fn write_summary(out: &mut impl Write, a: &Accounting, format: Format) -> io::Result<()> {

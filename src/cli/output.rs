@@ -90,24 +90,38 @@ pub fn write_rows(
                 .iter()
                 .map(|r| r.iter().map(Cell::text).collect())
                 .collect();
-            let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-            for row in &texts {
-                for (w, cell) in widths.iter_mut().zip(row) {
-                    *w = (*w).max(cell.chars().count());
-                }
-            }
-            let line = |cells: &mut dyn Iterator<Item = &String>| -> String {
-                let padded: Vec<String> = cells
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c:<width$}", width = *w))
-                    .collect();
-                padded.join("  ").trim_end().to_string()
-            };
-            writeln!(out, "{}", line(&mut header.iter()))?;
-            for row in &texts {
-                writeln!(out, "{}", line(&mut row.iter()))?;
-            }
-            Ok(())
+            write_aligned(out, header, &texts)
         }
     }
+}
+
+/// Write rows as columns aligned with two spaces between them.
+pub fn write_aligned<H: AsRef<str>, C: AsRef<str>, R: AsRef<[C]>>(
+    out: &mut impl Write,
+    header: &[H],
+    rows: &[R],
+) -> io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.as_ref().chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row.as_ref()) {
+            *w = (*w).max(cell.as_ref().chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let padded: Vec<String> = cells
+            .into_iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<width$}", width = *w))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(header.iter().map(AsRef::as_ref).collect()))?;
+    for row in rows {
+        writeln!(
+            out,
+            "{}",
+            line(row.as_ref().iter().map(AsRef::as_ref).collect())
+        )?;
+    }
+    Ok(())
 }
