@@ -545,6 +545,17 @@ impl CmpOp {
         }
     }
 
+    /// The operator with its sides swapped: `a op b` is `b op.flipped() a`.
+    pub fn flipped(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            other => other,
+        }
+    }
+
     /// Apply to two numbers.
     pub fn holds(self, a: f64, b: f64) -> bool {
         match self {

@@ -594,7 +594,7 @@ impl<'a> Compiler<'a> {
             (None, Some(drug)) => {
                 let (value, unit) =
                     literal(lhs).map_or_else(|| fail("dose", "needs a dose with its unit"), Ok)?;
-                Some(Node::Dose(drug, flip(op), value, unit))
+                Some(Node::Dose(drug, op.flipped(), value, unit))
             }
             _ => None,
         })
@@ -656,17 +656,6 @@ impl<'a> Compiler<'a> {
 enum Amount {
     Fraction(f64),
     Canonical(f64),
-}
-
-/// `a op b` is `b flip(op) a`.
-pub fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        other => other,
-    }
 }
 
 fn duration(q: &Quantity) -> Result<f64, CompileError> {

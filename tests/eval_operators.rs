@@ -62,7 +62,12 @@ fn dataset(rows: &str, treatments: &str, weight: Option<f64>) -> Dataset {
 
 /// `define d: EXPR`'s truth per assessment day, as `day` + T/F/?.
 fn truths_with(expr: &str, rows: &str, treatments: &str, weight: Option<f64>) -> String {
-    let plan = plan(&format!("define d: {expr}"));
+    day_truths(&format!("define d: {expr}"), rows, treatments, weight)
+}
+
+/// The truth of the definition `d` in `tail` per assessment day.
+fn day_truths(tail: &str, rows: &str, treatments: &str, weight: Option<f64>) -> String {
+    let plan = plan(tail);
     let data = dataset(rows, treatments, weight);
     let patient = data.patients.first().expect("one patient");
     let prepared = prepare(&plan, patient).expect("index");
@@ -410,20 +415,7 @@ fn count_in_first_months_after_an_anchor() {
 }
 
 fn truths_with_tail(tail: &str, rows: &str) -> String {
-    let plan = plan(tail);
-    let data = dataset(rows, "", None);
-    let patient = data.patients.first().expect("one patient");
-    let prepared = prepare(&plan, patient).expect("index");
-    let mut engine = Engine::new(&plan, &prepared);
-    let d = plan.named.iter().position(|n| n.name == "d").expect("d");
-    let truths = engine.named(d, Mode::Carried);
-    prepared
-        .days
-        .iter()
-        .zip(truths)
-        .map(|(day, t)| format!("{day}{}", ["F", "?", "T"][t as usize]))
-        .collect::<Vec<_>>()
-        .join(" ")
+    day_truths(tail, rows, "", None)
 }
 
 // ---- response blocks -----------------------------------------------------------

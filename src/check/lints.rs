@@ -37,7 +37,7 @@ fn atom<'a>(expr: &'a Expr, model: &Model) -> Option<Atom<'a>> {
     };
     let (name, op, literal) = match (&lhs.kind, &rhs.kind) {
         (ValueKind::Name { name }, _) => (name, op.op, rhs),
-        (_, ValueKind::Name { name }) => (name, flip(op.op), lhs),
+        (_, ValueKind::Name { name }) => (name, op.op.flipped(), lhs),
         _ => return None,
     };
     let info = model.measure(&name.name)?;
@@ -59,17 +59,6 @@ fn atom<'a>(expr: &'a Expr, model: &Model) -> Option<Atom<'a>> {
         span: expr.span,
         name: &name.name,
     })
-}
-
-/// `a op b` is `b flip(op) a`.
-fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        other => other,
-    }
 }
 
 /// An interval of the real line: (lower, lower closed, upper, upper closed).
