@@ -306,6 +306,12 @@ pub enum ExprKind {
         /// The operands (two or more).
         operands: Vec<Expr>,
     },
+    /// `either a or b`: alternatives of which some may be unmeasured; true
+    /// if one is true, false if none is true and one is false, else unknown.
+    Either {
+        /// The alternatives (two or more).
+        operands: Vec<Expr>,
+    },
     /// `not a`.
     Not {
         /// The negated condition.

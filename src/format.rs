@@ -436,7 +436,9 @@ enum Prec {
 
 fn prec(expr: &Expr) -> Prec {
     match expr.kind {
-        ExprKind::Or { .. } => Prec::Or,
+        // `either` swallows every `or` after it: inside any other operator
+        // it is written in parentheses.
+        ExprKind::Or { .. } | ExprKind::Either { .. } => Prec::Or,
         ExprKind::And { .. } => Prec::And,
         ExprKind::After { .. } => Prec::After,
         ExprKind::Not { .. } => Prec::Not,
@@ -501,6 +503,10 @@ impl<'a> Printer<'a> {
         match &expr.kind {
             ExprKind::Or { operands } => self.write_chain(out, " or ", operands, Prec::And),
             ExprKind::And { operands } => self.write_chain(out, " and ", operands, Prec::After),
+            ExprKind::Either { operands } => {
+                out.push_str("either ");
+                self.write_chain(out, " or ", operands, Prec::Atom);
+            }
             ExprKind::Not { operand } => {
                 out.push_str("not ");
                 self.write_operand(out, operand, Prec::Not);

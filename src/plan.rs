@@ -165,6 +165,9 @@ pub enum Node {
     And(Vec<NodeId>),
     /// Any of them.
     Or(Vec<NodeId>),
+    /// The first known of alternatives: true if one is true, false if none
+    /// is true and one is false.
+    Either(Vec<NodeId>),
     /// Not it.
     Not(NodeId),
     /// A named condition.
@@ -406,6 +409,7 @@ impl<'a> Compiler<'a> {
         let node = match &expr.kind {
             ExprKind::Or { operands } => Node::Or(self.exprs(operands)?),
             ExprKind::And { operands } => Node::And(self.exprs(operands)?),
+            ExprKind::Either { operands } => Node::Either(self.exprs(operands)?),
             ExprKind::Not { operand } => Node::Not(self.expr(operand)?),
             ExprKind::Group { inner } => return self.expr(inner),
             ExprKind::After { condition, since } => {

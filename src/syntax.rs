@@ -506,6 +506,22 @@ fn lower_primary(pair: Pair<'_, Rule>) -> Lowered {
             ))
         }
         Rule::count => lower_count(pair),
+        Rule::either => {
+            let mut operands = Vec::new();
+            let mut depth = 0;
+            for operand in children(pair) {
+                let (e, d) = lower_primary(operand)?;
+                depth = depth.max(d);
+                operands.push(e);
+            }
+            deeper(
+                Expr {
+                    kind: ExprKind::Either { operands },
+                    span,
+                },
+                depth + 1,
+            )
+        }
         Rule::predicate => lower_predicate(pair).map(|e| (e, 1)),
         _ => Err(unexpected(&pair)),
     }
@@ -1073,6 +1089,7 @@ fn friendly(rule: Rule) -> &'static str {
         Rule::time_point | Rule::time_unit => "`week N`",
         Rule::group => "`(`",
         Rule::count | Rule::kw_count => "`count`",
+        Rule::either | Rule::kw_either => "`either`",
         Rule::count_any | Rule::kw_any => "`any`",
         Rule::count_first | Rule::kw_first => "`first`",
         Rule::on_drug | Rule::kw_on => "`on`",

@@ -15,6 +15,7 @@ measure uPCR in g/g valid 14 days
 measure albumin in g/L valid 14 days
 measure scr in umol/L valid 30 days
 measure dipstick
+measure proteinuria_24h in g/d valid 14 days
 baseline: last value from 30 days before index to index
 stable: within 25% of baseline
 landmark window: 14 days
@@ -157,6 +158,27 @@ fn several_values_on_one_day_are_combined_by_their_median() {
     assert_eq!(
         truths("uPCR < 0.35", "10,upcr,0.2,g/g; 10,upcr,0.5,g/g"),
         "10F"
+    );
+}
+
+#[test]
+fn either_passes_over_unmeasured_alternatives() {
+    // Day 10: uPCR true. Day 20: uPCR false, no 24-h urine at all. Day 30:
+    // 24-h urine 0.2 g/d true (uPCR of day 20 still current, false).
+    let rows = "10,upcr,0.2,g/g; 20,upcr,0.5,g/g; 30,proteinuria_24h,0.2,g/d";
+    assert_eq!(
+        truths("either proteinuria_24h < 0.3 g/d or uPCR < 0.3", rows),
+        "10T 20F 30T"
+    );
+    // Plain `or` keeps the doubt of the unmeasured alternative.
+    assert_eq!(
+        truths("proteinuria_24h < 0.3 g/d or uPCR < 0.3", rows),
+        "10T 20? 30T"
+    );
+    // Nothing measured at all: unknown either way.
+    assert_eq!(
+        truths("either proteinuria_24h < 0.3 g/d or albumin > 35", rows),
+        "10? 20? 30T"
     );
 }
 

@@ -270,6 +270,9 @@ fn expr() -> impl Strategy<Value = Expr> {
             prop::collection::vec(inner.clone(), 2..4)
                 .prop_map(|operands| ExprKind::And { operands })
                 .boxed(),
+            prop::collection::vec(inner.clone(), 2..4)
+                .prop_map(|operands| ExprKind::Either { operands })
+                .boxed(),
             boxed()
                 .prop_map(|operand| ExprKind::Not { operand })
                 .boxed(),

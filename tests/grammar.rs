@@ -8,6 +8,7 @@ fn sexp(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Or { operands } => list("or", operands),
         ExprKind::And { operands } => list("and", operands),
+        ExprKind::Either { operands } => list("either", operands),
         ExprKind::Not { operand } => format!("(not {})", sexp(operand)),
         ExprKind::Group { inner } => format!("[{}]", sexp(inner)),
         ExprKind::After { condition, since } => {
@@ -186,6 +187,17 @@ fn precedence_not_and_or() {
     );
     assert_eq!(tree("a and b and c and d"), "(and a b c d)");
     assert_eq!(tree("NOT a AND b OR c"), "(or (and (not a) b) c)");
+}
+
+#[test]
+fn either_takes_the_or_chain_of_its_alternatives() {
+    assert_eq!(
+        tree("either proteinuria_24h < 0.3 g/d or uPCR < 300 mg/g"),
+        "(either (< proteinuria_24h 0.3g/d) (< uPCR 300mg/g))"
+    );
+    assert_eq!(tree("either a or b or c and d"), "(and (either a b c) d)");
+    assert_eq!(tree("x or either a or b"), "(or x (either a b))");
+    assert_eq!(tree("(either a or b) or c"), "(or [(either a b)] c)");
 }
 
 #[test]

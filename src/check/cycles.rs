@@ -137,7 +137,7 @@ fn nodes(file: &CriteriaFile) -> Vec<Node<'_>> {
 /// Call `f` on every condition name and counted event an expression uses.
 pub fn referenced<'a>(expr: &'a Expr, f: &mut impl FnMut(&'a Ident)) {
     match &expr.kind {
-        ExprKind::Or { operands } | ExprKind::And { operands } => {
+        ExprKind::Or { operands } | ExprKind::And { operands } | ExprKind::Either { operands } => {
             for operand in operands {
                 referenced(operand, f);
             }

@@ -117,7 +117,9 @@ impl ExprChecker<'_> {
 
     fn condition(&mut self, expr: &Expr) {
         match &expr.kind {
-            ExprKind::Or { operands } | ExprKind::And { operands } => {
+            ExprKind::Or { operands }
+            | ExprKind::And { operands }
+            | ExprKind::Either { operands } => {
                 for operand in operands {
                     self.condition(operand);
                 }

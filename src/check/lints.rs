@@ -95,7 +95,7 @@ fn implies(a: &Expr, b: &Expr, model: &Model) -> bool {
     if let ExprKind::And { operands } = &b.kind {
         return operands.iter().all(|bk| implies(a, bk, model));
     }
-    if let ExprKind::Or { operands } = &a.kind {
+    if let ExprKind::Or { operands } | ExprKind::Either { operands } = &a.kind {
         return operands.iter().all(|ak| implies(ak, b, model));
     }
     if let ExprKind::And { operands } = &a.kind {
@@ -103,7 +103,7 @@ fn implies(a: &Expr, b: &Expr, model: &Model) -> bool {
             return true;
         }
     }
-    if let ExprKind::Or { operands } = &b.kind {
+    if let ExprKind::Or { operands } | ExprKind::Either { operands } = &b.kind {
         if operands.iter().any(|bk| implies(a, bk, model)) {
             return true;
         }
@@ -169,9 +169,9 @@ fn unreachable_lines(block: &ResponseBlock, model: &Model, problems: &mut Vec<Pr
 fn atoms<'a>(file: &'a CriteriaFile, model: &Model) -> Vec<Atom<'a>> {
     fn walk<'a>(e: &'a Expr, model: &Model, out: &mut Vec<Atom<'a>>) {
         match &e.kind {
-            ExprKind::Or { operands } | ExprKind::And { operands } => {
-                operands.iter().for_each(|o| walk(o, model, out))
-            }
+            ExprKind::Or { operands }
+            | ExprKind::And { operands }
+            | ExprKind::Either { operands } => operands.iter().for_each(|o| walk(o, model, out)),
             ExprKind::Not { operand: inner }
             | ExprKind::Group { inner }
             | ExprKind::Temporal {

@@ -169,6 +169,28 @@ impl<'a> Engine<'a> {
         match node {
             Node::And(ops) => self.fold(ops, mode, Truth::True, Truth::and),
             Node::Or(ops) => self.fold(ops, mode, Truth::False, Truth::or),
+            Node::Either(ops) => {
+                // Unknown alternatives are passed over: the known ones decide.
+                let mut any_true = vec![false; n];
+                let mut any_false = vec![false; n];
+                for &op in ops {
+                    for (i, t) in self.eval(op, mode).into_iter().enumerate() {
+                        if let (Some(tr), Some(fa)) = (any_true.get_mut(i), any_false.get_mut(i)) {
+                            *tr |= t == Truth::True;
+                            *fa |= t == Truth::False;
+                        }
+                    }
+                }
+                any_true
+                    .into_iter()
+                    .zip(any_false)
+                    .map(|(t, f)| match (t, f) {
+                        (true, _) => Truth::True,
+                        (false, true) => Truth::False,
+                        _ => Truth::Unknown,
+                    })
+                    .collect()
+            }
             Node::Not(inner) => self.eval(*inner, mode).into_iter().map(|t| !t).collect(),
             Node::Ref(named) => self.named(*named, mode),
             Node::Compare(a, op, b) => (0..n)
@@ -610,7 +632,7 @@ impl<'a> Engine<'a> {
             return "unknown".into();
         };
         match node {
-            Node::And(ops) | Node::Or(ops) => {
+            Node::And(ops) | Node::Or(ops) | Node::Either(ops) => {
                 for op in ops {
                     if self.eval(op, mode).get(i) == Some(&Truth::Unknown) {
                         return self.why(op, i, mode);
