@@ -26,6 +26,11 @@ fn check_passes_on_the_shipped_rules() {
 }
 
 #[test]
+fn the_shipped_rules_are_formatted() {
+    nephrules().args(["fmt", "--check", "rules/"]).assert().success();
+}
+
+#[test]
 fn check_passes_on_the_language_example() {
     nephrules()
         .args(["check", "tests/cases/language-example.rules"])
@@ -141,7 +146,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn every_command_shows_an_example_in_its_help() {
-    for command in ["check", "parse"] {
+    for command in ["check", "parse", "fmt", "data", "eval", "test"] {
         nephrules()
             .args([command, "--help"])
             .assert()
