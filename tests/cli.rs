@@ -27,7 +27,10 @@ fn check_passes_on_the_shipped_rules() {
 
 #[test]
 fn the_shipped_rules_are_formatted() {
-    nephrules().args(["fmt", "--check", "rules/"]).assert().success();
+    nephrules()
+        .args(["fmt", "--check", "rules/"])
+        .assert()
+        .success();
 }
 
 #[test]

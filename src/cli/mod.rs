@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod check;
 mod data;
 mod eval;
+mod explain;
 mod fmt;
 mod inputs;
 mod output;
@@ -39,6 +40,8 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Evaluate criteria files over patients' data.
     Eval(eval::Args),
+    /// Explain one patient's states, clause by clause, with the values used.
+    Explain(explain::Args),
     /// Run the clinical test suites of criteria files (`*.tests.yaml`).
     Test(test::Args),
 }
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Explain(args) => explain::run(&args),
     }
 }
 

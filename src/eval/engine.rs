@@ -84,6 +84,59 @@ impl<'a> Engine<'a> {
         self.p.days.get(i).copied().unwrap_or(0)
     }
 
+    /// The prepared patient.
+    pub fn prepared(&self) -> &'a Prepared<'a> {
+        self.p
+    }
+
+    /// Assessment day `i` (relative to the index).
+    pub fn day_at(&self, i: usize) -> i64 {
+        self.day(i)
+    }
+
+    /// The day's value of a measure with where it came from.
+    pub fn current_value(
+        &self,
+        slot: Slot,
+        i: usize,
+        mode: Mode,
+    ) -> Option<super::prepare::DayValue> {
+        let s = self.series(slot)?;
+        let k = match mode {
+            Mode::Carried => s.current.get(i).copied().flatten()?,
+            Mode::Fresh => s.fresh.get(i).copied().flatten()?,
+        };
+        s.values.get(k).copied()
+    }
+
+    /// A value of the plan on day `i`, in canonical units.
+    pub fn value_of(&self, v: ValuePlan, i: usize, mode: Mode) -> Option<f64> {
+        self.value(v, i, mode)
+    }
+
+    /// Why a value is missing on day `i`; `None` when it is there.
+    pub fn why_value(&self, v: ValuePlan, i: usize, mode: Mode) -> Option<String> {
+        self.value(v, i, mode)
+            .is_none()
+            .then(|| self.missing(v, self.day(i), mode))
+    }
+
+    /// Why a change of a measure is unknown on day `i`.
+    pub fn why_change(&self, slot: Slot, spec: RefSpec, i: usize, mode: Mode) -> String {
+        let day = self.day(i);
+        if self.current(slot, i, mode).is_none() {
+            return self.missing(ValuePlan::Current(slot), day, mode);
+        }
+        match self.reference(slot, spec, i) {
+            None => self.missing(ValuePlan::Reference(slot, spec), day, mode),
+            Some(r) if r <= 0.0 => format!(
+                "{} is {r}: no relative change from it",
+                self.ref_words(slot, spec)
+            ),
+            Some(_) => "unknown".into(),
+        }
+    }
+
     fn body(&self) -> Body {
         Body {
             weight_kg: self.p.weight_kg,
@@ -654,27 +707,11 @@ impl<'a> Engine<'a> {
                     _ => format!("{name} unknown"),
                 }
             }
-            Node::Compare(a, _, b) => {
-                for v in [a, b] {
-                    if self.value(v, i, mode).is_none() {
-                        return self.missing(v, day, mode);
-                    }
-                }
-                "unknown".into()
-            }
-            Node::Change(slot, spec, _) => {
-                if self.current(slot, i, mode).is_none() {
-                    return self.missing(ValuePlan::Current(slot), day, mode);
-                }
-                match self.reference(slot, spec, i) {
-                    None => self.missing(ValuePlan::Reference(slot, spec), day, mode),
-                    Some(r) if r <= 0.0 => format!(
-                        "{} is {r}: no relative change from it",
-                        self.ref_words(slot, spec)
-                    ),
-                    Some(_) => "unknown".into(),
-                }
-            }
+            Node::Compare(a, _, b) => self
+                .why_value(a, i, mode)
+                .or_else(|| self.why_value(b, i, mode))
+                .unwrap_or_else(|| "unknown".into()),
+            Node::Change(slot, spec, _) => self.why_change(slot, spec, i, mode),
             Node::After(c, s) => {
                 if self.eval(c, mode).get(i) == Some(&Truth::Unknown) {
                     self.why(c, i, mode)

@@ -7,6 +7,7 @@
 //! - [`outcome`]: states, best response, events, phenotypes.
 
 pub mod engine;
+pub mod explain;
 pub mod outcome;
 pub mod prepare;
 pub mod treatments;
