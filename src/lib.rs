@@ -9,6 +9,7 @@
 pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod data;
 pub mod diagnostics;
 pub mod drugs;
@@ -17,6 +18,7 @@ pub mod files;
 pub mod format;
 pub mod measures;
 pub mod plan;
+pub mod stats;
 pub mod suite;
 pub mod syntax;
 pub mod units;

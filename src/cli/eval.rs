@@ -82,18 +82,51 @@ fn stem(path: &Path) -> String {
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
 }
 
+/// Criteria files evaluated over loaded data.
+pub struct Run {
+    /// The compiled files, in the order given.
+    pub compiled: Vec<Compiled>,
+    /// The data.
+    pub loaded: crate::data::Loaded,
+    /// Per file, one outcome per patient (patients sorted).
+    pub outcomes: Vec<Vec<PatientOutcome>>,
+}
+
+/// Compile the files, load the data and evaluate every file over it, with a
+/// progress bar on stderr when it is a terminal; `None` after printing the
+/// diagnostics of invalid input.
+pub fn run_files(rules: &[PathBuf], inputs: &DataArgs) -> Option<Run> {
+    let compiled = compile_all(rules)?;
+    let loaded = inputs::load(inputs).ok()?;
+    let progress = indicatif::ProgressBar::new(compiled.len() as u64);
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    progress.set_message("evaluating");
+    let outcomes = compiled
+        .iter()
+        .map(|c| {
+            let o = evaluate_all(&c.plan, &loaded.dataset);
+            progress.inc(1);
+            o
+        })
+        .collect();
+    progress.finish_and_clear();
+    Some(Run {
+        compiled,
+        loaded,
+        outcomes,
+    })
+}
+
 /// Run `eval`.
 pub fn run(args: &Args) -> ExitCode {
-    let Some(compiled) = compile_all(&args.rules) else {
+    let Some(run) = run_files(&args.rules, &args.inputs) else {
         return ExitCode::from(EXIT_INVALID);
     };
-    let Ok(loaded) = inputs::load(&args.inputs) else {
-        return ExitCode::from(EXIT_INVALID);
-    };
-    let results: Vec<(&Compiled, Vec<PatientOutcome>)> = compiled
-        .iter()
-        .map(|c| (c, evaluate_all(&c.plan, &loaded.dataset)))
-        .collect();
+    let results: Vec<(&Compiled, Vec<PatientOutcome>)> =
+        run.compiled.iter().zip(run.outcomes).collect();
     let (header, rows) = match args.level {
         Level::Patient => patient_rows(&results),
         Level::Timeline => timeline_rows(&results),

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod check;
+mod compare;
 mod data;
 mod eval;
 mod explain;
@@ -40,6 +41,8 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Evaluate criteria files over patients' data.
     Eval(eval::Args),
+    /// Compare criteria files over one cohort: summaries, kappa, discordance.
+    Compare(compare::Args),
     /// Explain one patient's states, clause by clause, with the values used.
     Explain(explain::Args),
     /// Run the clinical test suites of criteria files (`*.tests.yaml`).
@@ -64,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Compare(args) => compare::run(&args),
     }
 }
 

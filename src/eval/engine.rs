@@ -279,7 +279,7 @@ impl<'a> Engine<'a> {
             Node::AfterDay(inner, limit) => self.gate(*inner, mode, |d| (d as f64) > *limit),
             Node::AtDay(inner, landmark) => {
                 let c = self.eval(*inner, mode);
-                let at = self.landmark_assessment(*landmark);
+                let at = self.landmark_assessment(&c, *landmark);
                 let landmark_day = landmark.round() as i64;
                 (0..n)
                     .map(|i| {
@@ -427,12 +427,13 @@ impl<'a> Engine<'a> {
         Truth::Unknown
     }
 
-    /// The observed assessment nearest the landmark within the window
-    /// (the earlier one on a tie).
-    fn landmark_assessment(&self, landmark: f64) -> Option<usize> {
+    /// The observed assessment nearest the landmark, within the window, at
+    /// which the condition can be evaluated (the earlier one on a tie).
+    fn landmark_assessment(&self, c: &[Truth], landmark: f64) -> Option<usize> {
         let window = self.plan.landmark_window;
         (0..self.len())
             .filter(|&i| self.p.observed.get(i).copied().unwrap_or(false))
+            .filter(|&i| c.get(i).is_some_and(|t| *t != Truth::Unknown))
             .map(|i| (i, (self.day(i) as f64 - landmark).abs()))
             .filter(|&(_, distance)| distance <= window)
             .min_by(|a, b| a.1.total_cmp(&b.1))
@@ -737,7 +738,7 @@ impl<'a> Engine<'a> {
                 }
             }
             Node::AtDay(_, landmark) => format!(
-                "no assessment within {} days of day {}",
+                "no assessment within {} days of day {} at which it can be evaluated",
                 self.plan.landmark_window,
                 landmark.round()
             ),

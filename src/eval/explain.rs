@@ -52,19 +52,36 @@ impl Trace {
         }
     }
 
-    /// The leaves (comparisons, changes, …) with the given truth, in order.
-    pub fn leaves_with(&self, truth: Truth) -> Vec<&Trace> {
-        if self.children.is_empty() {
-            return if self.truth == truth {
-                vec![self]
-            } else {
-                Vec::new()
-            };
+    /// The clauses (comparisons, changes, …) that gave this trace its
+    /// truth `truth`: under a false `and` its false parts, under a true
+    /// `or` its true parts, through `not` the opposite. Empty when the trace
+    /// does not have that truth.
+    pub fn reasons(&self, truth: Truth) -> Vec<&Trace> {
+        if self.truth != truth {
+            return Vec::new();
         }
-        self.children
+        if self.children.is_empty() {
+            return vec![self];
+        }
+        if self.text == "not" {
+            return self
+                .children
+                .iter()
+                .flat_map(|c| c.reasons(!truth))
+                .collect();
+        }
+        let own: Vec<&Trace> = self
+            .children
             .iter()
-            .flat_map(|c| c.leaves_with(truth))
-            .collect()
+            .flat_map(|c| c.reasons(truth))
+            .collect();
+        // A time operator or a definition can be false with its inner
+        // condition true (outside its window, say): it is the reason itself.
+        if own.is_empty() {
+            vec![self]
+        } else {
+            own
+        }
     }
 }
 

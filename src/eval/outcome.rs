@@ -150,7 +150,13 @@ fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
             .position(|t| *t == Truth::True)
             .and_then(|i| p.days.get(i).copied())
     });
-    let last_state = states.last().map(|s| PatientOutcome::state_name(plan, s));
+    // The last state within follow-up: a landmark day added beyond the last
+    // observation is not where the record ends.
+    let last_state = states
+        .iter()
+        .rev()
+        .find(|s| p.followup.is_some_and(|f| s.day <= f))
+        .map(|s| PatientOutcome::state_name(plan, s));
     let events = plan
         .events
         .iter()
