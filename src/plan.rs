@@ -51,6 +51,9 @@ pub struct Plan {
     pub landmarks: Vec<f64>,
     /// `landmark window:` in days.
     pub landmark_window: f64,
+    /// Per node: whether it looks at a landmark (`at week N`), itself or
+    /// through the named conditions it uses.
+    pub uses_landmark: Vec<bool>,
 }
 
 /// A measure as the plan uses it.
@@ -332,6 +335,7 @@ impl<'a> Compiler<'a> {
             baseline,
             landmarks: Vec::new(),
             landmark_window,
+            uses_landmark: Vec::new(),
         };
         let compiler = Compiler {
             model,
@@ -376,6 +380,7 @@ impl<'a> Compiler<'a> {
         }
         self.plan.landmarks.sort_by(f64::total_cmp);
         self.plan.landmarks.dedup();
+        self.plan.uses_landmark = landmark_uses(&self.plan);
         Ok(self.plan)
     }
 
@@ -654,6 +659,71 @@ impl<'a> Compiler<'a> {
             }
             ValueKind::Grade { grade } => ValuePlan::Constant(grade.rank()),
         })
+    }
+}
+
+/// Which nodes look at a landmark, directly or through named conditions: a
+/// fixpoint over the plan (references may point forward).
+fn landmark_uses(plan: &Plan) -> Vec<bool> {
+    let mut uses = vec![false; plan.nodes.len()];
+    let body_uses = |uses: &[bool], named: NamedId| -> bool {
+        let Some(n) = plan.named.get(named) else {
+            return false;
+        };
+        let own = |id: Option<NodeId>| id.is_some_and(|b| uses.get(b).copied().unwrap_or(false));
+        match n.kind {
+            // A category depends on every line above it too.
+            NamedKind::Category => plan
+                .categories
+                .iter()
+                .take_while(|&&c| c != named)
+                .chain(std::iter::once(&named))
+                .any(|&c| own(plan.named.get(c).and_then(|x| x.body))),
+            _ => own(n.body),
+        }
+    };
+    loop {
+        let mut changed = false;
+        for (id, node) in plan.nodes.iter().enumerate() {
+            if uses.get(id).copied().unwrap_or(true) {
+                continue;
+            }
+            let child = |c: &NodeId| uses.get(*c).copied().unwrap_or(false);
+            let now = match node {
+                Node::AtDay(..) => true,
+                Node::Ref(named) | Node::Count(named, CountPlan::Any(_), ..) => {
+                    body_uses(&uses, *named)
+                }
+                Node::Count(named, CountPlan::FirstAfter(_, anchor), ..) => {
+                    body_uses(&uses, *named) || child(anchor)
+                }
+                Node::And(ops) | Node::Or(ops) | Node::Either(ops) => ops.iter().any(child),
+                Node::Not(c)
+                | Node::ConsecutiveDays(c, _)
+                | Node::ConsecutiveAssessments(c, _)
+                | Node::Confirmed(c, ..)
+                | Node::Within(c, _)
+                | Node::AfterDay(c, _)
+                | Node::ByDay(c, _)
+                | Node::WithinAfterStop(c, ..) => child(c),
+                Node::After(c, s) => child(c) || child(s),
+                Node::Compare(..)
+                | Node::Change(..)
+                | Node::OnDrug(_)
+                | Node::Tapering(_)
+                | Node::Exposure(..)
+                | Node::Dose(..) => false,
+            };
+            if now {
+                if let Some(u) = uses.get_mut(id) {
+                    *u = true;
+                }
+                changed = true;
+            }
+        }
+        if !changed {
+            return uses;
+        }
     }
 }
 

@@ -383,6 +383,25 @@ fn by_week_is_a_fact_about_the_whole_record() {
 }
 
 #[test]
+fn an_unobserved_landmark_day_adds_no_doubt_to_by_week() {
+    // `at week 4` elsewhere in the file adds day 28 as an assessment day;
+    // with no observation that day, the 3-day run there is unknown, but
+    // `cr by week 4` does not look at the landmark: it is false (days 21
+    // and 35 are false and follow-up passed day 28).
+    let tail = "define cr: uPCR < 0.3 for 3 consecutive days\ndefine x: cr at week 4\ndefine d: cr by week 4";
+    assert_eq!(
+        truths_with_tail(tail, "21,upcr,5,g/g; 35,upcr,5,g/g"),
+        "21F 28F 35F"
+    );
+    // A condition that does look at the landmark keeps its doubt.
+    let tail = "define cr: uPCR < 0.3 g/g\ndefine d: (cr at week 4) by week 5";
+    assert_eq!(
+        truths_with_tail(tail, "5,upcr,5,g/g; 45,upcr,5,g/g"),
+        "5? 28? 45?"
+    );
+}
+
+#[test]
 fn after_needs_the_other_condition_on_an_earlier_assessment() {
     let rows = "10,upcr,4,g/g; 20,upcr,0.2,g/g; 30,upcr,4,g/g";
     assert_eq!(truths("uPCR >= 3.5 after uPCR < 0.3", rows), "10F 20F 30T");

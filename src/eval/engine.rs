@@ -293,7 +293,13 @@ impl<'a> Engine<'a> {
             }
             Node::ByDay(inner, limit) => {
                 let c = self.eval(*inner, mode);
-                vec![self.by_day(&c, *limit); n]
+                let landmarked = self
+                    .plan
+                    .uses_landmark
+                    .get(*inner)
+                    .copied()
+                    .unwrap_or(false);
+                vec![self.by_day(&c, *limit, landmarked); n]
             }
             Node::WithinAfterStop(inner, days, drug) => {
                 let c = self.eval(*inner, mode);
@@ -441,11 +447,11 @@ impl<'a> Engine<'a> {
     }
 
     /// `C by day N`: a fact about the whole record.
-    fn by_day(&self, c: &[Truth], limit: f64) -> Truth {
+    fn by_day(&self, c: &[Truth], limit: f64, landmarked: bool) -> Truth {
         let mut seen = Truth::False;
         for (i, &t) in c.iter().enumerate() {
             if (self.day(i) as f64) <= limit {
-                seen = seen.or(t);
+                seen = seen.or(self.record_truth(i, t, landmarked));
             }
         }
         if seen == Truth::True {
@@ -674,7 +680,24 @@ impl<'a> Engine<'a> {
         if days.is_empty() {
             return Truth::Unknown;
         }
-        days.into_iter().fold(Truth::False, Truth::or)
+        let landmarked = self.plan.uses_landmark.get(body).copied().unwrap_or(false);
+        days.into_iter()
+            .enumerate()
+            .map(|(i, t)| self.record_truth(i, t, landmarked))
+            .fold(Truth::False, Truth::or)
+    }
+
+    /// A day's part in a fact about the whole record (`by week N`, a
+    /// phenotype). A landmark day with no observation of its own exists for
+    /// the `at week N` conditions: in a condition that looks at no landmark
+    /// its doubt is that of a day nobody assessed, and it adds nothing.
+    fn record_truth(&self, i: usize, t: Truth, landmarked: bool) -> Truth {
+        let observed = self.p.observed.get(i).copied().unwrap_or(true);
+        if !observed && !landmarked && t == Truth::Unknown {
+            Truth::False
+        } else {
+            t
+        }
     }
 
     // ---- why unknown ----------------------------------------------------
