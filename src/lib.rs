@@ -21,4 +21,5 @@ pub mod plan;
 pub mod stats;
 pub mod suite;
 pub mod syntax;
+pub mod synth;
 pub mod units;

@@ -12,6 +12,7 @@ mod fmt;
 mod inputs;
 mod output;
 mod parse;
+mod synth;
 mod test;
 
 /// Exit code for invalid criteria or data.
@@ -43,6 +44,8 @@ pub enum Command {
     Eval(eval::Args),
     /// Compare criteria files over one cohort: summaries, kappa, discordance.
     Compare(compare::Args),
+    /// Write a synthetic cohort (observations and treatments) for benchmarks.
+    Synth(synth::Args),
     /// Explain one patient's states, clause by clause, with the values used.
     Explain(explain::Args),
     /// Run the clinical test suites of criteria files (`*.tests.yaml`).
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Synth(args) => synth::run(&args),
     }
 }
 

@@ -45,14 +45,19 @@ impl Staged {
         }
     }
 
-    /// Identity first (for duplicates), then the place of the row.
-    fn key(&self) -> (i64, u32, MeasureId, u64, UnitId, u16, u64) {
+    /// The timeline's order — (day, measure, value, unit), as the dataset
+    /// keeps it — then the rest of a row's identity and its place, so that
+    /// exact duplicates end up next to each other and one sort does both.
+    fn key(&self) -> (i64, MeasureId, u64, UnitId, u32, u64, u16, u64) {
         (
             self.day,
-            self.second,
             self.measure,
-            self.original.to_bits(),
+            // Values are finite and never -0 (the readers make sure), so
+            // their bits order like the numbers.
+            self.value.to_bits(),
             self.unit,
+            self.second,
+            self.original.to_bits(),
             self.file,
             self.line,
         )
@@ -244,12 +249,6 @@ impl<'m> Loader<'m> {
                     }
                 }
             }
-            observations.sort_by(|a, b| {
-                (a.day, a.measure)
-                    .cmp(&(b.day, b.measure))
-                    .then(a.value.total_cmp(&b.value))
-                    .then(a.unit.cmp(&b.unit))
-            });
             let mut courses = staging.courses;
             courses.sort_by(|a, b| (a.start, &a.drug, a.end).cmp(&(b.start, &b.drug, b.end)));
             patients.push(Patient {
