@@ -61,45 +61,50 @@ obs AS (
     FROM raw r JOIN index_day i USING (patient)
     WHERE lower(r.measure) IN ('upcr', 'albumin', 'scr')
 ),
--- One value per patient, measure and day: the median of the day's values.
-day_value AS (
-    SELECT patient, measure, day, median(v) AS v
-    FROM obs GROUP BY patient, measure, day
+-- One row per patient and day with the day's value of each measure (the
+-- median of that day's observations; NULL when it was not measured).
+day_row AS (
+    SELECT patient, day,
+           median(v) FILTER (WHERE measure = 'upcr')    AS upcr_d,
+           median(v) FILTER (WHERE measure = 'albumin') AS albumin_d,
+           median(v) FILTER (WHERE measure = 'scr')     AS scr_d
+    FROM obs GROUP BY patient, day
 ),
-upcr AS (
-    SELECT patient, day, v,
-           max(v) OVER (PARTITION BY patient ORDER BY day
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS peak
-    FROM day_value WHERE measure = 'upcr'
+-- Carry each measure forward (last observation carried forward): on every
+-- day, the latest day-value at or before it and the day it was observed.
+-- The peak uPCR is the running maximum.
+carried AS (
+    SELECT patient, day,
+           last_value(upcr_d IGNORE NULLS) OVER w                                 AS upcr_v,
+           last_value(CASE WHEN upcr_d IS NOT NULL THEN day END IGNORE NULLS) OVER w    AS upcr_day,
+           max(upcr_d) OVER w                                                     AS peak_upcr,
+           last_value(albumin_d IGNORE NULLS) OVER w                              AS albumin_v,
+           last_value(CASE WHEN albumin_d IS NOT NULL THEN day END IGNORE NULLS) OVER w AS albumin_day,
+           last_value(scr_d IGNORE NULLS) OVER w                                  AS scr_v,
+           last_value(CASE WHEN scr_d IS NOT NULL THEN day END IGNORE NULLS) OVER w     AS scr_day
+    FROM day_row
+    WINDOW w AS (PARTITION BY patient ORDER BY day
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
-albumin AS (SELECT patient, day, v FROM day_value WHERE measure = 'albumin'),
-scr     AS (SELECT patient, day, v FROM day_value WHERE measure = 'scr'),
 -- Baselines: the last day-value from day -30 to day 0.
 baseline AS (
     SELECT patient,
-           arg_max(v, day) FILTER (WHERE measure = 'albumin') AS base_albumin,
-           arg_max(v, day) FILTER (WHERE measure = 'scr')     AS base_scr
-    FROM day_value WHERE day BETWEEN -30 AND 0
+           arg_max(albumin_d, day) FILTER (WHERE albumin_d IS NOT NULL) AS base_albumin,
+           arg_max(scr_d, day)     FILTER (WHERE scr_d IS NOT NULL)     AS base_scr
+    FROM day_row WHERE day BETWEEN -30 AND 0
     GROUP BY patient
 ),
-assessment AS (
-    SELECT DISTINCT patient, day FROM day_value WHERE day > 0
-),
--- Each measure's latest day-value at or before the assessment day (ASOF
--- join), kept only within its validity window. The peak comes from the
--- latest uPCR day-value whether or not it is still valid.
+-- Assessment days (every day after day 0 with an observation) and the
+-- values current on them: the carried value if at most `valid` days old.
 vals AS (
-    SELECT d.patient, d.day,
-           CASE WHEN d.day - u.day <= 14 THEN u.v END AS upcr,
-           u.peak                                     AS peak_upcr,
-           CASE WHEN d.day - a.day <= 14 THEN a.v END AS albumin,
-           CASE WHEN d.day - s.day <= 30 THEN s.v END AS scr,
+    SELECT c.patient, c.day,
+           CASE WHEN c.day - c.upcr_day    <= 14 THEN c.upcr_v    END AS upcr,
+           c.peak_upcr,
+           CASE WHEN c.day - c.albumin_day <= 14 THEN c.albumin_v END AS albumin,
+           CASE WHEN c.day - c.scr_day     <= 30 THEN c.scr_v     END AS scr,
            b.base_albumin, b.base_scr
-    FROM assessment d
-    ASOF LEFT JOIN upcr    u ON d.patient = u.patient AND d.day >= u.day
-    ASOF LEFT JOIN albumin a ON d.patient = a.patient AND d.day >= a.day
-    ASOF LEFT JOIN scr     s ON d.patient = s.patient AND d.day >= s.day
-    LEFT JOIN baseline b ON d.patient = b.patient
+    FROM carried c LEFT JOIN baseline b USING (patient)
+    WHERE c.day > 0
 ),
 -- The response lines; NULL = unknown.
 lines AS (
