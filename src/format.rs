@@ -137,9 +137,12 @@ impl SourceText<'_> {
             return false;
         };
         let pieces: Vec<&str> = gap.split('\n').collect();
+        // The pieces strictly between the first and the last line break.
         pieces.len() > 2
-            && pieces[1..pieces.len() - 1]
+            && pieces
                 .iter()
+                .skip(1)
+                .take(pieces.len() - 2)
                 .any(|p| p.trim().is_empty())
     }
 }
@@ -794,10 +797,10 @@ impl<'a> Weaver<'a> {
         let placement = self.place_comments(unit, next_start);
         self.separate(unit.start());
         for (i, line) in unit.lines.iter().enumerate() {
-            for comment in &placement.before[i] {
+            for comment in placement.before.get(i).into_iter().flatten() {
                 self.push_line(format!("{}{}", spaces(unit.inner_indent), comment.text));
             }
-            let text = match placement.trailing[i] {
+            let text = match placement.trailing.get(i).copied().flatten() {
                 Some(comment) => self.with_trailing(&line.text, comment),
                 None => line.text.clone(),
             };
@@ -826,12 +829,14 @@ impl<'a> Weaver<'a> {
                 break;
             }
             let line = unit.line_at(offset);
-            let between_lines =
-                comment.own_line && line + 1 < lines && offset >= unit.lines[line].end;
-            if between_lines {
-                placement.before[line + 1].push(comment);
-            } else if placement.trailing[line].is_none() {
-                placement.trailing[line] = Some(comment);
+            let between_lines = comment.own_line
+                && line + 1 < lines
+                && unit.lines.get(line).is_some_and(|l| offset >= l.end);
+            let before_next = placement.before.get_mut(line + 1).filter(|_| between_lines);
+            if let Some(before) = before_next {
+                before.push(comment);
+            } else if let Some(slot @ None) = placement.trailing.get_mut(line) {
+                *slot = Some(comment);
             } else {
                 placement.after.push(comment);
             }

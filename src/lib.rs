@@ -6,6 +6,11 @@
 //! [`units`] and [`measures`] are the one table of units and the one
 //! vocabulary of measures that every stage shares.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 pub mod ast;
 pub mod check;
 pub mod cli;

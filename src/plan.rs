@@ -358,21 +358,23 @@ impl<'a> Compiler<'a> {
                         let id = self.named_id(&line.name)?;
                         if let ResponseBody::Condition { expr } = &line.body {
                             let body = self.expr(expr)?;
-                            self.plan.named[id].body = Some(body);
+                            self.set_body(id, body);
                         }
                     }
                 }
                 ItemKind::Define(rule) | ItemKind::Phenotype(rule) => {
                     let id = self.named_id(&rule.name)?;
                     let body = self.expr(&rule.body)?;
-                    self.plan.named[id].body = Some(body);
+                    self.set_body(id, body);
                 }
                 ItemKind::Event(rule) => {
                     let id = self.named_id(&rule.name)?;
                     let body = self.expr(&rule.body)?;
-                    self.plan.named[id].body = Some(body);
-                    if let Node::After(c, s) = self.plan.nodes[body] {
-                        self.plan.named[id].rearm = Some((c, s));
+                    self.set_body(id, body);
+                    if let Some(&Node::After(c, s)) = self.plan.nodes.get(body) {
+                        if let Some(named) = self.plan.named.get_mut(id) {
+                            named.rearm = Some((c, s));
+                        }
                     }
                 }
                 _ => {}
@@ -382,6 +384,12 @@ impl<'a> Compiler<'a> {
         self.plan.landmarks.dedup();
         self.plan.uses_landmark = landmark_uses(&self.plan);
         Ok(self.plan)
+    }
+
+    fn set_body(&mut self, id: NamedId, body: NodeId) {
+        if let Some(named) = self.plan.named.get_mut(id) {
+            named.body = Some(body);
+        }
     }
 
     fn named_id(&self, name: &Ident) -> Result<NamedId, CompileError> {

@@ -1049,10 +1049,10 @@ fn expected_list(rules: &[Rule]) -> String {
         }
     }
     names.truncate(8);
-    match names.len() {
-        0 => "something else".into(),
-        1 => names[0].to_string(),
-        n => format!("{} or {}", names[..n - 1].join(", "), names[n - 1]),
+    match names.split_last() {
+        None => "something else".into(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
 }
 

@@ -8,7 +8,8 @@
 --
 -- The semantics replicated (README "Evaluation rules worth knowing",
 -- LANGUAGE.md):
---   * day 0 = the patient's first rituximab; no rituximab -> NE.
+--   * day 0 = the patient's first rituximab; no rituximab -> NE. Patients
+--     are those of either file (observations or treatments).
 --   * assessment days: days > 0 on which upcr, albumin or scr was observed.
 --   * several values of one measure on one day count as their median.
 --   * a measure's value on day t: the latest day-value at or before t, at
@@ -38,13 +39,15 @@ raw AS (
         'patient': 'VARCHAR', 'day': 'BIGINT', 'measure': 'VARCHAR',
         'value': 'DOUBLE', 'unit': 'VARCHAR'})
 ),
+treatments AS (
+    SELECT * FROM read_csv(getvariable('treatments'), header = true, columns = {
+        'patient': 'VARCHAR', 'drug': 'VARCHAR', 'start': 'BIGINT',
+        'end': 'BIGINT', 'dose': 'DOUBLE', 'unit': 'VARCHAR'})
+),
 -- Day 0 of each patient: the first rituximab.
 index_day AS (
     SELECT patient, min(start) AS day0
-    FROM read_csv(getvariable('treatments'), header = true, columns = {
-        'patient': 'VARCHAR', 'drug': 'VARCHAR', 'start': 'BIGINT',
-        'end': 'BIGINT', 'dose': 'DOUBLE', 'unit': 'VARCHAR'})
-    WHERE lower(drug) = 'rituximab'
+    FROM treatments WHERE lower(drug) = 'rituximab'
     GROUP BY patient
 ),
 -- Every observation in the rules' units (g/g, g/L, umol/L), in days from day 0.
@@ -140,6 +143,7 @@ ranked AS (
 SELECT p.patient,
        CASE coalesce(r.best, 4) WHEN 1 THEN 'CR' WHEN 2 THEN 'PR'
                                 WHEN 3 THEN 'NR' ELSE 'NE' END AS best_response
-FROM (SELECT DISTINCT patient FROM raw) p
+-- Every patient of either file (one with treatments only is NE).
+FROM (SELECT patient FROM raw UNION SELECT patient FROM treatments) p
 LEFT JOIN ranked r USING (patient)
 ORDER BY p.patient;

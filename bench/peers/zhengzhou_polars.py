@@ -5,7 +5,8 @@ row per patient: patient, best_response (CR, PR, NR or NE). The semantics
 are those of zhengzhou.sql (see the comments there); this is the same
 computation written as a polars lazy query:
 
-  * day 0 = the patient's first rituximab; no rituximab -> NE.
+  * day 0 = the patient's first rituximab; no rituximab -> NE; patients
+    are those of either file (observations or treatments),
   * one row per patient and day with the median of each measure that day,
   * each measure carried forward within its `valid` window (forward fill
     of the value and of the day it was observed), peak uPCR = running max,
@@ -72,9 +73,9 @@ def apart(x, ref):
 def best_response(cohort: str, treatments: str) -> pl.DataFrame:
     raw = pl.scan_csv(cohort, schema=COHORT_SCHEMA)
     # Day 0 of each patient: the first rituximab.
+    tr = pl.scan_csv(treatments, schema=TREATMENTS_SCHEMA)
     index_day = (
-        pl.scan_csv(treatments, schema=TREATMENTS_SCHEMA)
-        .filter(pl.col("drug").str.to_lowercase() == "rituximab")
+        tr.filter(pl.col("drug").str.to_lowercase() == "rituximab")
         .group_by("patient")
         .agg(day0=pl.col("start").min())
     )
@@ -167,7 +168,8 @@ def best_response(cohort: str, treatments: str) -> pl.DataFrame:
         .otherwise(3)
     )
     best = vals.group_by("patient").agg(best=rank.min())
-    patients = raw.select("patient").unique()
+    # Every patient of either file (one with treatments only is NE).
+    patients = pl.concat([raw.select("patient"), tr.select("patient")]).unique()
     names = pl.Series(["CR", "PR", "NR", "NE"])
     return (
         patients.join(best, on="patient", how="left")

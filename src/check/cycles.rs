@@ -50,51 +50,57 @@ pub fn check(file: &CriteriaFile, problems: &mut Vec<Problem>) {
         Black,
     }
     let mut colour = vec![Colour::White; nodes.len()];
+    let paint = |colour: &mut Vec<Colour>, node: usize, c: Colour| {
+        if let Some(slot) = colour.get_mut(node) {
+            *slot = c;
+        }
+    };
     for root in 0..nodes.len() {
-        if colour[root] != Colour::White {
+        if colour.get(root) != Some(&Colour::White) {
             continue;
         }
         // (node, next edge to follow)
         let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-        colour[root] = Colour::Grey;
+        paint(&mut colour, root, Colour::Grey);
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            let Some(&(target, use_span)) = edges[node].get(*next) else {
-                colour[node] = Colour::Black;
+            let Some(&(target, use_span)) = edges.get(node).and_then(|e| e.get(*next)) else {
+                paint(&mut colour, node, Colour::Black);
                 stack.pop();
                 continue;
             };
             *next += 1;
-            match colour[target] {
-                Colour::White => {
-                    colour[target] = Colour::Grey;
+            match colour.get(target) {
+                Some(Colour::White) => {
+                    paint(&mut colour, target, Colour::Grey);
                     stack.push((target, 0));
                 }
-                Colour::Grey => {
+                Some(Colour::Grey) => {
                     let from = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
-                    let cycle: Vec<usize> = stack[from..].iter().map(|(n, _)| *n).collect();
+                    let cycle: Vec<usize> = stack.iter().skip(from).map(|(n, _)| *n).collect();
                     problems.push(cycle_problem(&nodes, &cycle, use_span));
                 }
-                Colour::Black => {}
+                _ => {}
             }
         }
     }
 }
 
 fn cycle_problem(nodes: &[Node<'_>], cycle: &[usize], closing_use: Span) -> Problem {
-    let names: Vec<&str> = cycle.iter().map(|&i| nodes[i].name.name.as_str()).collect();
+    let members: Vec<&Node<'_>> = cycle.iter().filter_map(|&i| nodes.get(i)).collect();
+    let names: Vec<&str> = members.iter().map(|n| n.name.name.as_str()).collect();
     let first = names.first().copied().unwrap_or("?");
     let path = format!("{} → {first}", names.join(" → "));
-    let head = &nodes[cycle[0]];
+    let head_span = members.first().map_or(closing_use, |n| n.name.span);
     let mut problem = Problem::error(
         codes::CYCLE,
         format!("`{first}` depends on itself"),
-        head.name.span,
+        head_span,
         format!("cycle: {path}"),
     );
-    for &i in &cycle[1..] {
-        problem = problem.with_label(nodes[i].name.span, "part of the cycle");
+    for member in members.iter().skip(1) {
+        problem = problem.with_label(member.name.span, "part of the cycle");
     }
-    if closing_use != head.name.span {
+    if closing_use != head_span {
         problem = problem.with_label(closing_use, format!("uses `{first}` here"));
     }
     problem.with_help(

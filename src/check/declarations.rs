@@ -304,20 +304,20 @@ fn declare_categories(
                 ),
             );
         }
-        Some(i) if i + 1 < block.lines.len() => {
-            let after = &block.lines[i + 1];
-            problems.push(
-                Problem::error(
-                    codes::UNREACHABLE,
-                    format!("`{}` comes after `otherwise`", after.name.name),
-                    after.span,
-                    "never reached",
-                )
-                .with_label(block.lines[i].span, "`otherwise` takes everything left")
-                .with_help("`otherwise` must be the last line of the block"),
-            );
+        Some(i) => {
+            if let (Some(otherwise), Some(after)) = (block.lines.get(i), block.lines.get(i + 1)) {
+                problems.push(
+                    Problem::error(
+                        codes::UNREACHABLE,
+                        format!("`{}` comes after `otherwise`", after.name.name),
+                        after.span,
+                        "never reached",
+                    )
+                    .with_label(otherwise.span, "`otherwise` takes everything left")
+                    .with_help("`otherwise` must be the last line of the block"),
+                );
+            }
         }
-        Some(_) => {}
     }
 }
 

@@ -146,7 +146,7 @@ fn unreachable_lines(block: &ResponseBlock, model: &Model, problems: &mut Vec<Pr
         let ResponseBody::Condition { expr } = &line.body else {
             continue;
         };
-        let covering = block.lines[..i].iter().find(|above| match &above.body {
+        let covering = block.lines.iter().take(i).find(|above| match &above.body {
             ResponseBody::Condition { expr: above_expr } => implies(expr, above_expr, model),
             ResponseBody::Otherwise { .. } => false,
         });
@@ -211,7 +211,7 @@ fn inconsistent_boundaries(file: &CriteriaFile, model: &Model, problems: &mut Ve
     let atoms = atoms(file, model);
     let mut reported: Vec<(&str, f64)> = Vec::new();
     for (j, later) in atoms.iter().enumerate() {
-        for earlier in &atoms[..j] {
+        for earlier in atoms.iter().take(j) {
             let same_threshold = (earlier.threshold - later.threshold).abs()
                 <= 1e-9 * earlier.threshold.abs().max(later.threshold.abs());
             let mixed = matches!(

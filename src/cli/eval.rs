@@ -194,13 +194,19 @@ pub fn patient_rows(results: &[(&Compiled, Vec<PatientOutcome>)]) -> (Vec<String
                     .iter()
                     .position(|h| *h == format!("{}_count", e.name))
                 {
-                    row[k] = Cell::Int(e.days.len() as i64);
-                    row[k + 1] = Cell::int(e.days.first().copied());
+                    if let Some(cell) = row.get_mut(k) {
+                        *cell = Cell::Int(e.days.len() as i64);
+                    }
+                    if let Some(cell) = row.get_mut(k + 1) {
+                        *cell = Cell::int(e.days.first().copied());
+                    }
                 }
             }
             for (name, truth) in &o.phenotypes {
                 if let Some(k) = header.iter().skip(fixed).position(|h| h == name) {
-                    row[fixed + k] = Cell::Text(truth.word().into());
+                    if let Some(cell) = row.get_mut(fixed + k) {
+                        *cell = Cell::Text(truth.word().into());
+                    }
                 }
             }
             rows.push(row);

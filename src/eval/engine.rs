@@ -518,7 +518,12 @@ impl<'a> Engine<'a> {
 
     /// A named condition on every day, memoised.
     pub fn named(&mut self, id: NamedId, mode: Mode) -> Vec<Truth> {
-        if let Some(done) = self.memo.get(id).and_then(|m| m[mode.index()].clone()) {
+        if let Some(done) = self
+            .memo
+            .get(id)
+            .and_then(|m| m.get(mode.index()))
+            .and_then(Clone::clone)
+        {
             return done;
         }
         let plan = self.plan;
@@ -552,7 +557,9 @@ impl<'a> Engine<'a> {
             }
         };
         if let Some(slot) = self.memo.get_mut(id) {
-            slot[mode.index()] = Some(result.clone());
+            if let Some(cached) = slot.get_mut(mode.index()) {
+                *cached = Some(result.clone());
+            }
         }
         result
     }
@@ -658,7 +665,11 @@ impl<'a> Engine<'a> {
             for (i, &t) in c.iter().enumerate() {
                 match (t, before) {
                     (Truth::True, Truth::False) => fired.push(i),
-                    (Truth::Unknown, Truth::False) => maybe[i] = true,
+                    (Truth::Unknown, Truth::False) => {
+                        if let Some(m) = maybe.get_mut(i) {
+                            *m = true;
+                        }
+                    }
                     _ => {}
                 }
                 if t != Truth::Unknown {
