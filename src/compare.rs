@@ -178,7 +178,8 @@ pub struct Comparison {
 }
 
 /// The kappa interval's method, printed beside it.
-pub const KAPPA_METHOD: &str = "kappa ± 1.96 SE, SE of Fleiss, Cohen & Everitt (1969)";
+pub const KAPPA_METHOD: &str =
+    "kappa ± 1.96 SE, SE of Fleiss, Cohen & Everitt (1969), clipped to [-1, 1]";
 
 /// Compare files evaluated over one dataset.
 pub fn compare(

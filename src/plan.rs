@@ -54,6 +54,9 @@ pub struct Plan {
     /// Per node: whether it looks at a landmark (`at week N`), itself or
     /// through the named conditions it uses.
     pub uses_landmark: Vec<bool>,
+    /// Per named condition: the named conditions it uses directly (for a
+    /// category, also the categories above it).
+    pub named_deps: Vec<Vec<NamedId>>,
 }
 
 /// A measure as the plan uses it.
@@ -336,6 +339,7 @@ impl<'a> Compiler<'a> {
             landmarks: Vec::new(),
             landmark_window,
             uses_landmark: Vec::new(),
+            named_deps: Vec::new(),
         };
         let compiler = Compiler {
             model,
@@ -383,6 +387,7 @@ impl<'a> Compiler<'a> {
         self.plan.landmarks.sort_by(f64::total_cmp);
         self.plan.landmarks.dedup();
         self.plan.uses_landmark = landmark_uses(&self.plan);
+        self.plan.named_deps = named_deps(&self.plan);
         Ok(self.plan)
     }
 
@@ -668,6 +673,50 @@ impl<'a> Compiler<'a> {
             ValueKind::Grade { grade } => ValuePlan::Constant(grade.rank()),
         })
     }
+}
+
+/// The named conditions each named condition uses directly, found by an
+/// iterative walk of its body (and, for a category, the lines above it).
+fn named_deps(plan: &Plan) -> Vec<Vec<NamedId>> {
+    plan.named
+        .iter()
+        .enumerate()
+        .map(|(id, named)| {
+            let mut deps = Vec::new();
+            if named.kind == NamedKind::Category {
+                deps.extend(plan.categories.iter().copied().take_while(|&c| c != id));
+            }
+            let mut stack: Vec<NodeId> = named.body.into_iter().collect();
+            while let Some(node) = stack.pop() {
+                match plan.nodes.get(node) {
+                    Some(Node::Ref(n)) => deps.push(*n),
+                    Some(Node::Count(e, window, ..)) => {
+                        deps.push(*e);
+                        if let CountPlan::FirstAfter(_, anchor) = window {
+                            stack.push(*anchor);
+                        }
+                    }
+                    Some(Node::And(ops) | Node::Or(ops) | Node::Either(ops)) => stack.extend(ops),
+                    Some(
+                        Node::Not(c)
+                        | Node::ConsecutiveDays(c, _)
+                        | Node::ConsecutiveAssessments(c, _)
+                        | Node::Confirmed(c, ..)
+                        | Node::Within(c, _)
+                        | Node::AfterDay(c, _)
+                        | Node::AtDay(c, _)
+                        | Node::ByDay(c, _)
+                        | Node::WithinAfterStop(c, ..),
+                    ) => stack.push(*c),
+                    Some(Node::After(c, s)) => stack.extend([*c, *s]),
+                    _ => {}
+                }
+            }
+            deps.sort_unstable();
+            deps.dedup();
+            deps
+        })
+        .collect()
 }
 
 /// Which nodes look at a landmark, directly or through named conditions: a

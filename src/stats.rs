@@ -72,7 +72,7 @@ pub struct Kappa {
     pub kappa: Option<f64>,
     /// Its large-sample standard error (Fleiss, Cohen & Everitt 1969).
     pub se: Option<f64>,
-    /// kappa ± 1.96 se.
+    /// kappa ± 1.96 se, clipped to kappa's range [-1, 1].
     pub ci: Option<(f64, f64)>,
 }
 
@@ -129,7 +129,7 @@ pub fn cohen_kappa(table: &[Vec<usize>]) -> Kappa {
         expected: pe,
         kappa: Some(kappa),
         se: Some(se),
-        ci: Some((kappa - 1.96 * se, kappa + 1.96 * se)),
+        ci: Some(((kappa - 1.96 * se).max(-1.0), (kappa + 1.96 * se).min(1.0))),
     }
 }
 

@@ -235,6 +235,10 @@ pub fn lookup(spelling: &str) -> Option<Unit> {
 
 /// The known spelling closest to `spelling`, for a did-you-mean help.
 pub fn suggest(spelling: &str) -> Option<&'static str> {
+    // A long text is nothing like a unit; skip the quadratic comparison.
+    if spelling.len() > 32 {
+        return None;
+    }
     let folded = fold(spelling);
     UNITS
         .iter()

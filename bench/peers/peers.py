@@ -13,10 +13,10 @@ and producing one best response per patient (written as CSV):
 
 The binaries run as processes; the Python contenders run in this process
 (their interpreter start-up and imports are measured apart and given in
-the note under the table). Runs are interleaved: round 1 runs every contender once,
-then round 2, and so on; the table shows the best of the rounds, and each
-contender's counts of best responses, checked patient by patient against
-nephrules (2 threads).
+the note under the table). Runs are interleaved: after one untimed warm-up
+round, round 1 runs every contender once, then round 2, and so on; the
+table shows the best of the rounds, and each contender's counts of best
+responses, checked patient by patient against nephrules (2 threads).
 """
 
 from __future__ import annotations
@@ -196,7 +196,8 @@ def machine_note(cohort: Path, patients: int, versions: dict[str, str], startup:
         "Each run reads the CSV files and writes one best response per patient as CSV; "
         "the binaries are timed as whole processes, the Python contenders inside one "
         "interpreter (their start-up is not counted: a fresh `python -c 'import X'` takes "
-        f"{imports})."
+        f"{imports}). nephrules evaluates the whole criteria file (events and phenotypes "
+        "too); the peers compute the best response only."
     )
 
 
@@ -210,6 +211,7 @@ def main() -> None:
     ap.add_argument("--rules", required=True)
     ap.add_argument("--workdir", required=True, help="where the per-patient outputs go")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1, help="untimed rounds first")
     ap.add_argument("--markdown", help="also write the table (markdown) to this file")
     args = ap.parse_args()
 
@@ -236,6 +238,11 @@ def main() -> None:
     ]
     contenders = [floor, neph1, neph2, *peers]
 
+    # Warm-up rounds (page cache, lazy imports inside the libraries), untimed.
+    for r in range(args.warmup):
+        for c in contenders:
+            c.run_once(cohort, treatments)
+            print(f"  warm-up {r + 1}: {c.label}: {c.times.pop():.3f} s", file=sys.stderr)
     for r in range(1, args.runs + 1):
         for c in contenders:
             t = c.run_once(cohort, treatments)

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Compare nephrules with what users would otherwise use (DuckDB SQL, polars,
-# pandas) on one synthetic cohort: one table of wall-clock times (best of 3,
-# interleaved runs) with ratios to a bare CSV parse and to nephrules, and the
+# pandas) on one synthetic cohort: one table of wall-clock times (best of 3
+# interleaved runs, after one untimed warm-up round) with ratios to a bare CSV parse and to nephrules, and the
 # best-response counts of each, checked patient by patient against nephrules.
 # Not part of CI.
 #
 #   bench/peers/run.sh [--patients N] [--runs R] [--markdown FILE] [--keep]
+#                      [--edge-check]
 #
 #   --patients N     cohort size (default 20000; or PATIENTS=N)
 #   --runs R         timed runs per contender (default 3)
 #   --markdown FILE  also write the table as markdown (for BENCHMARKS.md)
 #   --keep           keep the temporary folder (cohort and outputs)
+#   --edge-check     first check the replicas against nephrules on an awkward
+#                    cohort (duplicates, thresholds, missing baselines, ...)
 #
 # Needs python3 with venv, network access to PyPI the first time (the venv
 # goes to bench/peers/.venv), and the release binaries:
@@ -24,13 +27,15 @@ patients="${PATIENTS:-20000}"
 runs=3
 markdown=""
 keep=0
+edge=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --patients) patients="${2:?--patients needs a number}"; shift 2 ;;
     --runs) runs="${2:?--runs needs a number}"; shift 2 ;;
     --markdown) markdown="${2:?--markdown needs a file}"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --edge-check) edge=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -69,6 +74,11 @@ fi
 echo "Generating the cohort ($patients patients, 24 visits)…" >&2
 "$nephrules" synth --patients "$patients" --visits 24 --seed 1 \
   -o "$tmp/cohort.csv" --treatments "$tmp/treatments.csv"
+
+if [[ "$edge" == 1 ]]; then
+  "$venv/bin/python" "$here/edge_check.py" --nephrules "$nephrules" \
+    --rules "$root/rules/zhengzhou-2023-rtx-fsgs.rules" --workdir "$tmp"
+fi
 
 args=(--cohort "$tmp/cohort.csv" --treatments "$tmp/treatments.csv"
       --patients "$patients" --runs "$runs"

@@ -169,37 +169,55 @@ impl RowReason {
 impl fmt::Display for RowReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RowReason::NotANumber { text } => write!(f, "`{text}` is not a number"),
-            RowReason::NotAGrade { text } => write!(f, "`{text}` is not a dipstick grade"),
+            RowReason::NotANumber { text } => write!(f, "`{}` is not a number", short(text)),
+            RowReason::NotAGrade { text } => write!(f, "`{}` is not a dipstick grade", short(text)),
             RowReason::NotAPresence { text } => {
-                write!(f, "`{text}` is not 0 (absent) or 1 (present)")
+                write!(f, "`{}` is not 0 (absent) or 1 (present)", short(text))
             }
-            RowReason::NotFinite { text } => write!(f, "`{text}` is not a finite number"),
-            RowReason::Negative { text } => write!(f, "`{text}` is negative"),
-            RowReason::UnknownUnit { unit, .. } => write!(f, "`{unit}` is not a known unit"),
+            RowReason::NotFinite { text } => write!(f, "`{}` is not a finite number", short(text)),
+            RowReason::Negative { text } => write!(f, "`{}` is negative", short(text)),
+            RowReason::UnknownUnit { unit, .. } => {
+                write!(f, "`{}` is not a known unit", short(unit))
+            }
             RowReason::UnitDoesNotFit { unit, measure, .. } => {
-                write!(f, "unit `{unit}` does not fit measure `{measure}`")
+                write!(f, "unit `{}` does not fit measure `{measure}`", short(unit))
             }
             RowReason::MissingUnit { measure } => write!(f, "no unit for measure `{measure}`"),
             RowReason::Empty => write!(f, "the cell is empty"),
-            RowReason::NotADay { text } => write!(f, "`{text}` is not a whole number of days"),
-            RowReason::NotADate { text, detail } => write!(f, "`{text}` is not a date: {detail}"),
+            RowReason::NotADay { text } => {
+                write!(f, "`{}` is not a whole number of days", short(text))
+            }
+            RowReason::NotADate { text, detail } => {
+                write!(f, "`{}` is not a date: {detail}", short(text))
+            }
             RowReason::MixedTime { patient, first } => write!(
                 f,
-                "patient `{patient}` mixes days and dates (the first of their rows gave a {first})"
+                "patient `{}` mixes days and dates (the first of their rows gave a {first})",
+                short(patient)
             ),
             RowReason::Duplicate { first_line } => {
                 write!(f, "the same row as line {first_line} (an exact duplicate)")
             }
             RowReason::EndBeforeStart => write!(f, "the course ends before it starts"),
-            RowReason::NotADoseUnit { unit } => write!(f, "`{unit}` is not a dose unit"),
+            RowReason::NotADoseUnit { unit } => write!(f, "`{}` is not a dose unit", short(unit)),
             RowReason::DoseWithoutUnit => write!(f, "a dose without a unit"),
-            RowReason::NotASex { text } => write!(f, "`{text}` is not a sex"),
+            RowReason::NotASex { text } => write!(f, "`{}` is not a sex", short(text)),
             RowReason::DuplicatePatient { first_line } => {
                 write!(f, "the patient already has a row, on line {first_line}")
             }
             RowReason::NotText => write!(f, "the cell is not UTF-8 text"),
         }
+    }
+}
+
+/// A cell's text for a message: at most 60 characters, so that a 2 MB
+/// cell cannot flood the terminal.
+fn short(text: &str) -> String {
+    if text.chars().count() <= 60 {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(60).collect();
+        format!("{head}… ({} characters)", text.chars().count())
     }
 }
 

@@ -228,6 +228,7 @@ impl<'m> Loader<'m> {
     /// hand over the dataset with its accounting.
     pub fn finish(mut self) -> Result<Loaded, DataError> {
         let mut staged = std::mem::take(&mut self.staged);
+        self.number_units_by_spelling(&mut staged);
         let counts: Vec<usize> = self.patients.iter().map(|p| p.observations).collect();
         group_by_patient(&mut staged, &counts);
         let mut duplicates: Vec<(Staged, u64)> = Vec::new();
@@ -287,6 +288,40 @@ impl<'m> Loader<'m> {
             accounting,
             skipped,
         })
+    }
+}
+
+impl Loader<'_> {
+    /// Renumber the unit spellings in their sorted order: ids were handed
+    /// out in the order rows came, and timelines sort by unit id, so this
+    /// keeps the input's row order from showing through.
+    fn number_units_by_spelling(&mut self, staged: &mut [Staged]) {
+        let mut order: Vec<usize> = (0..self.units.len()).collect();
+        order.sort_by(|&a, &b| self.units.get(a).cmp(&self.units.get(b)));
+        let mut new_id = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            if let (Some(slot), Ok(new)) = (new_id.get_mut(old), u32::try_from(new)) {
+                *slot = new;
+            }
+        }
+        let renumber = |id: UnitId| UnitId(new_id.get(id.0 as usize).copied().unwrap_or(id.0));
+        for s in staged.iter_mut() {
+            s.unit = renumber(s.unit);
+        }
+        self.counts.used = std::mem::take(&mut self.counts.used)
+            .into_iter()
+            .map(|((m, u), n)| ((m, renumber(u)), n))
+            .collect();
+        self.units = order
+            .iter()
+            .filter_map(|&i| self.units.get(i).cloned())
+            .collect();
+        self.unit_index = self
+            .units
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| u32::try_from(i).ok().map(|i| (s.clone(), i)))
+            .collect();
     }
 }
 

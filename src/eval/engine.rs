@@ -518,14 +518,60 @@ impl<'a> Engine<'a> {
 
     /// A named condition on every day, memoised.
     pub fn named(&mut self, id: NamedId, mode: Mode) -> Vec<Truth> {
-        if let Some(done) = self
-            .memo
+        if let Some(done) = self.memoised(id, mode) {
+            return done;
+        }
+        // Compute what it uses first, deepest first, so that a long chain
+        // of definitions never recurses deeply: each body then finds its
+        // references already computed.
+        for dep in self.dependencies(id) {
+            if self.memoised(dep, mode).is_none() {
+                self.compute_named(dep, mode);
+            }
+        }
+        self.compute_named(id, mode)
+    }
+
+    fn memoised(&self, id: NamedId, mode: Mode) -> Option<Vec<Truth>> {
+        self.memo
             .get(id)
             .and_then(|m| m.get(mode.index()))
             .and_then(Clone::clone)
-        {
-            return done;
+    }
+
+    /// Everything `id` uses, directly or not, in post-order (what a
+    /// condition uses comes before it), `id` itself left out.
+    fn dependencies(&self, id: NamedId) -> Vec<NamedId> {
+        let deps = &self.plan.named_deps;
+        let mut visited = vec![false; deps.len()];
+        let mut order = Vec::new();
+        let mut stack: Vec<(NamedId, usize)> = vec![(id, 0)];
+        if let Some(v) = visited.get_mut(id) {
+            *v = true;
         }
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            match deps.get(node).and_then(|d| d.get(*next)).copied() {
+                Some(dep) => {
+                    *next += 1;
+                    if let Some(v) = visited.get_mut(dep).filter(|v| !**v) {
+                        *v = true;
+                        stack.push((dep, 0));
+                    }
+                }
+                None => {
+                    stack.pop();
+                    if node != id {
+                        order.push(node);
+                    }
+                }
+            }
+        }
+        order
+    }
+
+    /// Evaluate a named condition and memoise it (its uses are expected
+    /// computed already, but are computed on demand if not).
+    fn compute_named(&mut self, id: NamedId, mode: Mode) -> Vec<Truth> {
         let plan = self.plan;
         let Some(named) = plan.named.get(id) else {
             return vec![Truth::Unknown; self.len()];
@@ -715,6 +761,13 @@ impl<'a> Engine<'a> {
 
     /// Why node `id` is unknown on day `i`: the first missing value found.
     pub fn why(&mut self, id: NodeId, i: usize, mode: Mode) -> String {
+        self.why_at(id, i, mode, 0)
+    }
+
+    /// `why`, `depth` definitions deep (bounded, so that a long chain of
+    /// definitions cannot exhaust the stack).
+    fn why_at(&mut self, id: NodeId, i: usize, mode: Mode, depth: usize) -> String {
+        const MAX_DEPTH: usize = 64;
         let day = self.day(i);
         let Some(node) = self.plan.nodes.get(id).cloned() else {
             return "unknown".into();
@@ -723,12 +776,12 @@ impl<'a> Engine<'a> {
             Node::And(ops) | Node::Or(ops) | Node::Either(ops) => {
                 for op in ops {
                     if self.eval(op, mode).get(i) == Some(&Truth::Unknown) {
-                        return self.why(op, i, mode);
+                        return self.why_at(op, i, mode, depth);
                     }
                 }
                 "unknown".into()
             }
-            Node::Not(inner) => self.why(inner, i, mode),
+            Node::Not(inner) => self.why_at(inner, i, mode, depth),
             Node::Ref(named) => {
                 let name = self
                     .plan
@@ -736,8 +789,9 @@ impl<'a> Engine<'a> {
                     .get(named)
                     .map_or(String::new(), |n| n.name.clone());
                 match self.plan.named.get(named).and_then(|n| n.body) {
+                    Some(_) if depth >= MAX_DEPTH => format!("{name} unknown"),
                     Some(body) if self.eval(body, mode).get(i) == Some(&Truth::Unknown) => {
-                        format!("{name}: {}", self.why(body, i, mode))
+                        format!("{name}: {}", self.why_at(body, i, mode, depth + 1))
                     }
                     _ => format!("{name} unknown"),
                 }
@@ -749,11 +803,11 @@ impl<'a> Engine<'a> {
             Node::Change(slot, spec, _) => self.why_change(slot, spec, i, mode),
             Node::After(c, s) => {
                 if self.eval(c, mode).get(i) == Some(&Truth::Unknown) {
-                    self.why(c, i, mode)
+                    self.why_at(c, i, mode, depth)
                 } else {
                     let s_truths = self.eval(s, mode);
                     match (0..i).find(|&j| s_truths.get(j) == Some(&Truth::Unknown)) {
-                        Some(j) => self.why(s, j, mode),
+                        Some(j) => self.why_at(s, j, mode, depth),
                         None => "unknown".into(),
                     }
                 }
@@ -763,10 +817,10 @@ impl<'a> Engine<'a> {
             }
             Node::ConsecutiveAssessments(inner, _)
             | Node::Within(inner, _)
-            | Node::AfterDay(inner, _) => self.why(inner, i, mode),
+            | Node::AfterDay(inner, _) => self.why_at(inner, i, mode, depth),
             Node::Confirmed(inner, _, gap) => {
                 if self.eval(inner, mode).get(i) == Some(&Truth::Unknown) {
-                    self.why(inner, i, mode)
+                    self.why_at(inner, i, mode, depth)
                 } else {
                     format!("not yet confirmed: no later assessment {gap} days on")
                 }

@@ -116,7 +116,13 @@ pub struct Explainer<'e, 'a> {
     engine: &'e mut Engine<'a>,
     plan: &'a Plan,
     dataset: &'a Dataset,
+    /// How many definitions deep the trace is: past a limit definitions
+    /// are shown by name only, so a long chain stays readable and shallow.
+    depth: usize,
 }
+
+/// Definitions deeper than this are shown by name and truth only.
+const MAX_TRACE_DEPTH: usize = 16;
 
 impl<'e, 'a> Explainer<'e, 'a> {
     /// An explainer over an engine; `dataset` gives the original unit
@@ -126,6 +132,7 @@ impl<'e, 'a> Explainer<'e, 'a> {
             engine,
             plan,
             dataset,
+            depth: 0,
         }
     }
 
@@ -491,14 +498,22 @@ impl<'e, 'a> Explainer<'e, 'a> {
             return Trace::leaf("?".into(), truth);
         };
         match named.kind {
-            NamedKind::Define => Trace {
-                text: named.name.clone(),
-                truth,
-                children: named
+            NamedKind::Define if self.depth >= MAX_TRACE_DEPTH => {
+                Trace::leaf(format!("{} (a definition)", named.name), truth)
+            }
+            NamedKind::Define => {
+                self.depth += 1;
+                let children = named
                     .body
                     .map(|b| vec![self.trace(b, i, mode)])
-                    .unwrap_or_default(),
-            },
+                    .unwrap_or_default();
+                self.depth -= 1;
+                Trace {
+                    text: named.name.clone(),
+                    truth,
+                    children,
+                }
+            }
             NamedKind::Category => Trace::leaf(format!("the state is {}", named.name), truth),
             NamedKind::Event => Trace::leaf(format!("{} fires on this day", named.name), truth),
             NamedKind::Phenotype => {
