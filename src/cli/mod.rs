@@ -12,6 +12,7 @@ mod fmt;
 mod inputs;
 mod output;
 mod parse;
+mod report;
 mod test;
 
 /// Exit code for invalid criteria or data.
@@ -45,6 +46,8 @@ pub enum Command {
     Compare(compare::Args),
     /// Explain one patient's states, clause by clause, with the values used.
     Explain(explain::Args),
+    /// Write an HTML report comparing criteria files: tables, swimmer plot, trajectories.
+    Report(report::Args),
     /// Run the clinical test suites of criteria files (`*.tests.yaml`).
     Test(test::Args),
 }
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 
