@@ -114,7 +114,8 @@ th{background:#f3f3f3}
 .swatch{display:inline-block;width:1.4em;height:.9em;border:1px solid #999}
 .patient{margin:1em 0;break-inside:avoid}
 .charts{display:flex;flex-wrap:wrap;gap:.5em}
-figure{margin:0}figcaption{font-size:.8em;color:#555}
+figure{margin:0;width:430px}figcaption{font-size:.8em;color:#555}
+#summary td,#agreement td{white-space:nowrap}#summary td:nth-child(2){white-space:normal;min-width:12em}
 svg text{font-family:system-ui,sans-serif}
 ";
 

@@ -63,7 +63,7 @@ fn heading(out: &mut String, input: &ReportInput<'_>) {
     for f in input.files {
         let _ = write!(
             out,
-            "<li><b>{}</b>: {}</li>",
+            "<li><strong>{}</strong>: {}</li>",
             escape(f.stem),
             escape(&f.plan.title)
         );
@@ -159,7 +159,7 @@ fn thresholds_table(files: &[FileThresholds]) -> String {
     out.push_str(
         "<p class=\"note\">Thresholds are the constants each file compares the measure's \
          value with (in the measure's canonical unit, the operators as the file uses them), \
-         drawn as dashed lines in the file's colour.</p>\n",
+         drawn in the file's colour: solid for the first file, dashed for the others.</p>\n",
     );
     out
 }

@@ -149,38 +149,46 @@ pub fn patient_html(series: &PatientSeries, files: &[FileThresholds]) -> String 
 fn figure(out: &mut String, m: &MeasureSeries, files: &[FileThresholds], x_range: (f64, f64)) {
     let unit = m.measure.measure().unit;
     let lines = lines(files, m.measure, unit);
-    let chart = if m.points.is_empty() {
-        Ok(String::new())
+    let labels: Vec<String> = lines.iter().map(|l| l.label.clone()).collect();
+    let title = if labels.is_empty() {
+        format!("{} ({unit}): no thresholds", m.label)
     } else {
-        chart(m, unit, &lines, x_range)
+        format!("{} ({unit}): thresholds {}", m.label, labels.join("; "))
     };
     let _ = write!(
         out,
         "<figure class=\"trajectory\" data-measure=\"{}\">",
         m.measure.measure().id
     );
-    match chart {
-        Ok(svg) if !svg.is_empty() => out.push_str(&svg),
-        Ok(_) => out.push_str("<p class=\"note\">no values</p>"),
-        Err(e) => {
-            let _ = write!(
-                out,
-                "<p class=\"note\">the chart could not be drawn: {}</p>",
-                escape(&e)
-            );
+    if m.points.is_empty() {
+        let _ = write!(out, "<p class=\"note\">{}: no values</p>", escape(&title));
+    } else {
+        match chart(m, unit, &lines, x_range) {
+            Ok(svg) => out.push_str(&with_title(&svg, &title)),
+            Err(e) => {
+                let _ = write!(
+                    out,
+                    "<p class=\"note\">{}: the chart could not be drawn: {}</p>",
+                    escape(&title),
+                    escape(&e)
+                );
+            }
         }
     }
-    let labels: Vec<String> = lines.iter().map(|l| escape(&l.label)).collect();
-    let thresholds = if labels.is_empty() {
-        String::from("no thresholds")
-    } else {
-        format!("thresholds: {}", labels.join("; "))
-    };
-    let _ = write!(
-        out,
-        "<figcaption>{} ({unit}); {thresholds}</figcaption></figure>",
-        m.label
-    );
+    out.push_str("</figure>");
+}
+
+/// The chart with a `<title>` (its tooltip and accessible name) first.
+fn with_title(svg: &str, title: &str) -> String {
+    match svg.find('>') {
+        Some(end) => format!(
+            "{}<title>{}</title>{}",
+            &svg[..=end],
+            escape(title),
+            &svg[end + 1..]
+        ),
+        None => svg.to_string(),
+    }
 }
 
 /// The days the patient's charts share.
@@ -242,6 +250,8 @@ fn chart(
             .light_line_style(TRANSPARENT)
             .bold_line_style(RGBColor(232, 232, 232))
             .label_style(("sans-serif", 12))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| number(*y))
             .draw()
             .map_err(|e| e.to_string())?;
         let nslots = lines.iter().map(|l| l.slot + 1).max().unwrap_or(1);
