@@ -115,7 +115,9 @@ th{background:#f3f3f3}
 .patient{margin:1em 0;break-inside:avoid}
 .charts{display:flex;flex-wrap:wrap;gap:.5em}
 figure{margin:0;width:430px}figcaption{font-size:.8em;color:#555}
-#summary td,#agreement td{white-space:nowrap}#summary td:nth-child(2){white-space:normal;min-width:12em}
+#summary td:nth-child(4),#agreement td{white-space:nowrap}#summary td:nth-child(2){min-width:12em}
+.wide{overflow-x:auto}
+.confusions{display:flex;flex-wrap:wrap;gap:0 2em}.confusions h3{font-size:.9em}
 svg text{font-family:system-ui,sans-serif}
 ";
 

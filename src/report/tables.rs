@@ -62,7 +62,7 @@ pub fn summary(c: &Comparison, window: f64) -> String {
                 s.relapses
                     .map_or("no relapse event".into(), |r| r.to_string()),
             ),
-            Cell::text(relapse_rate(s)),
+            lines(relapse_rate(s).lines().map(str::to_string)),
         ];
         cells.extend(landmarks.iter().map(|l| landmark_states(s, l)));
         cells.push(lines(s.phenotypes.iter().map(|(name, p)| {
@@ -73,7 +73,7 @@ pub fn summary(c: &Comparison, window: f64) -> String {
         })));
         table.row(Some(&s.criteria), cells);
     }
-    let mut out = table.html();
+    let mut out = format!("<div class=\"wide\">{}</div>", table.html());
     let _ = writeln!(
         out,
         "<p class=\"note\">Percentiles of the days to first remission (patients who remitted): \
@@ -110,7 +110,7 @@ fn time_to_remission(s: &Summary) -> String {
 fn relapse_rate(s: &Summary) -> String {
     match (s.relapses, s.relapses_per_patient_month) {
         (Some(_), Some(rate)) => {
-            format!("{} ({} days of follow-up)", number(rate), s.followup_days)
+            format!("{}\n({} days of follow-up)", number(rate), s.followup_days)
         }
         (Some(_), None) => "no follow-up".into(),
         (None, _) => String::new(),
@@ -150,9 +150,11 @@ pub fn agreement(c: &Comparison) -> String {
             escape(a.kappa_method)
         );
     }
+    out.push_str("<div class=\"confusions\">");
     for a in &c.agreement {
         out.push_str(&confusion(a));
     }
+    out.push_str("</div>\n");
     out
 }
 
@@ -179,7 +181,7 @@ fn confusion(a: &Agreement) -> String {
         table.row(None, cells);
     }
     format!(
-        "<h3>{} (rows) vs {} (columns)</h3>\n<div class=\"confusion\">{}</div>",
+        "<div class=\"confusion\"><h3>{} (rows) vs {} (columns)</h3>{}</div>",
         escape(&a.a),
         escape(&a.b),
         table.html()
@@ -215,5 +217,5 @@ pub fn discordant(c: &Comparison) -> String {
             ],
         );
     }
-    table.html()
+    format!("<div class=\"wide\">{}</div>", table.html())
 }
