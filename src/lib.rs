@@ -23,6 +23,7 @@ pub mod files;
 pub mod format;
 pub mod measures;
 pub mod plan;
+pub mod report;
 pub mod stats;
 pub mod suite;
 pub mod syntax;

@@ -12,6 +12,7 @@ mod fmt;
 mod inputs;
 mod output;
 mod parse;
+mod report;
 mod synth;
 mod test;
 
@@ -48,6 +49,8 @@ pub enum Command {
     Synth(synth::Args),
     /// Explain one patient's states, clause by clause, with the values used.
     Explain(explain::Args),
+    /// Write an HTML report comparing criteria files: tables, swimmer plot, trajectories.
+    Report(report::Args),
     /// Run the clinical test suites of criteria files (`*.tests.yaml`).
     Test(test::Args),
 }
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Synth(args) => synth::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 
