@@ -68,10 +68,6 @@ impl Staged {
 #[derive(Debug, Default)]
 pub(super) struct Staging {
     pub id: String,
-    /// The kind of time of the patient's first timed row, with its line.
-    pub kind: Option<TimeKind>,
-    /// How many staged observations are the patient's.
-    pub observations: usize,
     pub courses: Vec<Course>,
     /// The patients-table row, with its line.
     pub info: Option<(PatientInfo, u64)>,
@@ -84,6 +80,11 @@ pub struct Loader<'m> {
     pub(super) mapping: Cow<'m, Mapping>,
     skip_bad_rows: bool,
     pub(super) patients: Vec<Staging>,
+    /// Per patient, the kind of time of their first timed row, and how many
+    /// observations are staged: kept apart from `patients`, compact, since
+    /// every row touches them (a cache miss per row otherwise).
+    pub(super) kinds: Vec<Option<TimeKind>>,
+    pub(super) observation_counts: Vec<u32>,
     patient_ids: Interner,
     /// Every observation row used, in input order.
     pub(super) staged: Vec<Staged>,
@@ -105,6 +106,8 @@ impl<'m> Loader<'m> {
                 .map_or_else(|| Cow::Owned(Mapping::default()), Cow::Borrowed),
             skip_bad_rows: options.skip_bad_rows,
             patients: Vec::new(),
+            kinds: Vec::new(),
+            observation_counts: Vec::new(),
             patient_ids: Interner::default(),
             staged: Vec::new(),
             units: Vec::new(),
@@ -190,6 +193,8 @@ impl<'m> Loader<'m> {
             id: text.to_string(),
             ..Staging::default()
         });
+        self.kinds.push(None);
+        self.observation_counts.push(0);
         self.patient_ids.insert(id, index);
         Ok(index)
     }
@@ -197,17 +202,20 @@ impl<'m> Loader<'m> {
     /// Check that a patient's rows keep to one kind of time; the first
     /// timed row decides.
     pub(super) fn check_kind(&mut self, patient: u32, kind: TimeKind) -> Result<(), RowReason> {
-        let Some(staging) = self.patients.get_mut(patient as usize) else {
+        let Some(first) = self.kinds.get_mut(patient as usize) else {
             return Ok(());
         };
-        match staging.kind {
+        match *first {
             None => {
-                staging.kind = Some(kind);
+                *first = Some(kind);
                 Ok(())
             }
             Some(k) if k == kind => Ok(()),
             Some(k) => Err(RowReason::MixedTime {
-                patient: staging.id.clone(),
+                patient: self
+                    .patients
+                    .get(patient as usize)
+                    .map_or_else(String::new, |s| s.id.clone()),
                 first: k.name(),
             }),
         }
@@ -229,13 +237,18 @@ impl<'m> Loader<'m> {
     pub fn finish(mut self) -> Result<Loaded, DataError> {
         let mut staged = std::mem::take(&mut self.staged);
         self.number_units_by_spelling(&mut staged);
-        let counts: Vec<usize> = self.patients.iter().map(|p| p.observations).collect();
+        let counts: Vec<usize> = self
+            .observation_counts
+            .iter()
+            .map(|&n| n as usize)
+            .collect();
         group_by_patient(&mut staged, &counts);
         let mut duplicates: Vec<(Staged, u64)> = Vec::new();
         let mut patients = Vec::with_capacity(self.patients.len());
         let mut rest = staged.as_mut_slice();
-        for staging in std::mem::take(&mut self.patients) {
-            let n = staging.observations.min(rest.len());
+        let kinds = std::mem::take(&mut self.kinds);
+        for (index, staging) in std::mem::take(&mut self.patients).into_iter().enumerate() {
+            let n = counts.get(index).copied().unwrap_or(0).min(rest.len());
             let (mine, others) = std::mem::take(&mut rest).split_at_mut(n);
             rest = others;
             mine.sort_unstable_by_key(Staged::key);
@@ -254,7 +267,7 @@ impl<'m> Loader<'m> {
             courses.sort_by(|a, b| (a.start, &a.drug, a.end).cmp(&(b.start, &b.drug, b.end)));
             patients.push(Patient {
                 id: staging.id,
-                time_kind: staging.kind.unwrap_or_default(),
+                time_kind: kinds.get(index).copied().flatten().unwrap_or_default(),
                 observations,
                 courses,
                 info: staging.info.map(|(info, _)| info).unwrap_or_default(),

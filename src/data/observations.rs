@@ -312,8 +312,8 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
             &mut times,
         ) {
             Ok((obs, second, patient)) => {
-                if let Some(p) = loader.patients.get_mut(patient as usize) {
-                    p.observations += 1;
+                if let Some(n) = loader.observation_counts.get_mut(patient as usize) {
+                    *n += 1;
                     loader.staged.push(Staged {
                         day: obs.day,
                         value: obs.value,
