@@ -323,7 +323,14 @@ fn labelled(
     let chain = match &expr.kind {
         ExprKind::And { operands } => Some(("and", operands, Prec::After)),
         ExprKind::Or { operands } => Some(("or", operands, Prec::And)),
+        ExprKind::Either { operands } => Some(("or", operands, Prec::Atom)),
         _ => None,
+    };
+    // `either` leads its first alternative; the `or`s align under it.
+    let lead = if matches!(expr.kind, ExprKind::Either { .. }) {
+        "either "
+    } else {
+        ""
     };
     let (word, operands, min) = match chain {
         Some(chain) if width(&whole) > MAX_WIDTH && chain.1.len() > 1 => chain,
@@ -346,7 +353,7 @@ fn labelled(
         .map(|(i, operand)| {
             let text = p.operand(operand, min);
             let (text, start) = match i {
-                0 => (format!("{prefix}{text}"), span.start),
+                0 => (format!("{prefix}{lead}{text}"), span.start),
                 _ => (format!("{align}{word} {text}"), operand.span.start),
             };
             Line {

@@ -1029,7 +1029,17 @@ fn unterminated_string(text: &str, pos: usize) -> Option<Problem> {
 }
 
 fn syntax_help(text: &str, pos: usize) -> String {
-    let rest = text[pos..].trim_start();
+    let rest = text.get(pos..).unwrap_or("").trim_start();
+    let line_start = text
+        .get(..pos)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let before = text.get(line_start..pos).unwrap_or("");
+    if before.contains("either") && (rest.starts_with("and") || rest.starts_with("after")) {
+        return "each alternative of `either` is one condition: put a combination in parentheses, as in \
+                `either (A and B) or C`"
+            .into();
+    }
     if rest.starts_with("otherwise") {
         "`otherwise` is a whole response line of its own, as in `NR: otherwise`".into()
     } else if rest.starts_with(':') {

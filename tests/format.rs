@@ -334,3 +334,11 @@ fn a_stable_rule_after_a_condition_is_an_item_of_its_own() {
         "criteria \"x\"\nresponse\n  CR: scr\nstable: within 25% of baseline\ndefine d: scr stable\nstable: fell from peak\n",
     );
 }
+
+#[test]
+fn a_long_either_breaks_before_each_alternative() {
+    check(
+        "criteria \"t\"\nmeasure uPCR in g/g\nmeasure proteinuria_24h in g/d\nresponse\n  CR: either (proteinuria_24h < 0.3 g/d and proteinuria_24h < 0.25 g/d) or (uPCR < 300 mg/g and uPCR < 250 mg/g) or uPCR < 0.1 g/g\n  NR: otherwise\n",
+        "criteria \"t\"\nmeasure uPCR in g/g\nmeasure proteinuria_24h in g/d\nresponse\n  CR: either (proteinuria_24h < 0.3 g/d and proteinuria_24h < 0.25 g/d)\n      or (uPCR < 300 mg/g and uPCR < 250 mg/g)\n      or uPCR < 0.1 g/g\n  NR: otherwise\n",
+    );
+}
