@@ -98,16 +98,25 @@ pub struct Run {
 pub fn run_files(rules: &[PathBuf], inputs: &DataArgs) -> Option<Run> {
     let compiled = compile_all(rules)?;
     let loaded = inputs::load(inputs).ok()?;
-    let progress = indicatif::ProgressBar::new(compiled.len() as u64);
+    // Shown only once the work has taken more than a second, and only on a
+    // terminal (indicatif draws nothing when stderr is not one).
+    let progress = indicatif::ProgressBar::with_draw_target(
+        Some(compiled.len() as u64),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
     progress.set_style(
         indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     progress.set_message("evaluating");
+    let started = std::time::Instant::now();
     let outcomes = compiled
         .iter()
         .map(|c| {
             let o = evaluate_all(&c.plan, &loaded.dataset);
+            if progress.is_hidden() && started.elapsed() > std::time::Duration::from_secs(1) {
+                progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
             progress.inc(1);
             o
         })
