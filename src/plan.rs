@@ -212,6 +212,44 @@ pub enum Node {
     Count(NamedId, CountPlan, CmpOp, f64),
 }
 
+impl Node {
+    /// The nodes this one is made of (a count's anchor included; named
+    /// conditions are references, not children).
+    pub fn children(&self) -> Vec<NodeId> {
+        match self {
+            Node::And(ops) | Node::Or(ops) | Node::Either(ops) => ops.clone(),
+            Node::Not(c)
+            | Node::ConsecutiveDays(c, _)
+            | Node::ConsecutiveAssessments(c, _)
+            | Node::Confirmed(c, ..)
+            | Node::Within(c, _)
+            | Node::AfterDay(c, _)
+            | Node::AtDay(c, _)
+            | Node::ByDay(c, _)
+            | Node::WithinAfterStop(c, ..)
+            | Node::Count(_, CountPlan::FirstAfter(_, c), ..) => vec![*c],
+            Node::After(c, s) => vec![*c, *s],
+            Node::Ref(_)
+            | Node::Count(_, CountPlan::Any(_), ..)
+            | Node::Compare(..)
+            | Node::Change(..)
+            | Node::OnDrug(_)
+            | Node::Tapering(_)
+            | Node::Exposure(..)
+            | Node::Dose(..) => Vec::new(),
+        }
+    }
+
+    /// The named condition this node refers to, if any (a reference, or
+    /// the event a count counts).
+    pub fn reference(&self) -> Option<NamedId> {
+        match self {
+            Node::Ref(n) | Node::Count(n, ..) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
 /// Why a file could not be compiled (only on a file with check errors).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot compile `{name}`: {reason}")]
@@ -687,30 +725,9 @@ fn named_deps(plan: &Plan) -> Vec<Vec<NamedId>> {
                 deps.extend(plan.categories.iter().copied().take_while(|&c| c != id));
             }
             let mut stack: Vec<NodeId> = named.body.into_iter().collect();
-            while let Some(node) = stack.pop() {
-                match plan.nodes.get(node) {
-                    Some(Node::Ref(n)) => deps.push(*n),
-                    Some(Node::Count(e, window, ..)) => {
-                        deps.push(*e);
-                        if let CountPlan::FirstAfter(_, anchor) = window {
-                            stack.push(*anchor);
-                        }
-                    }
-                    Some(Node::And(ops) | Node::Or(ops) | Node::Either(ops)) => stack.extend(ops),
-                    Some(
-                        Node::Not(c)
-                        | Node::ConsecutiveDays(c, _)
-                        | Node::ConsecutiveAssessments(c, _)
-                        | Node::Confirmed(c, ..)
-                        | Node::Within(c, _)
-                        | Node::AfterDay(c, _)
-                        | Node::AtDay(c, _)
-                        | Node::ByDay(c, _)
-                        | Node::WithinAfterStop(c, ..),
-                    ) => stack.push(*c),
-                    Some(Node::After(c, s)) => stack.extend([*c, *s]),
-                    _ => {}
-                }
+            while let Some(node) = stack.pop().and_then(|id| plan.nodes.get(id)) {
+                deps.extend(node.reference());
+                stack.extend(node.children());
             }
             deps.sort_unstable();
             deps.dedup();
@@ -745,32 +762,14 @@ fn landmark_uses(plan: &Plan) -> Vec<bool> {
             if uses.get(id).copied().unwrap_or(true) {
                 continue;
             }
-            let child = |c: &NodeId| uses.get(*c).copied().unwrap_or(false);
-            let now = match node {
-                Node::AtDay(..) => true,
-                Node::Ref(named) | Node::Count(named, CountPlan::Any(_), ..) => {
-                    body_uses(&uses, *named)
-                }
-                Node::Count(named, CountPlan::FirstAfter(_, anchor), ..) => {
-                    body_uses(&uses, *named) || child(anchor)
-                }
-                Node::And(ops) | Node::Or(ops) | Node::Either(ops) => ops.iter().any(child),
-                Node::Not(c)
-                | Node::ConsecutiveDays(c, _)
-                | Node::ConsecutiveAssessments(c, _)
-                | Node::Confirmed(c, ..)
-                | Node::Within(c, _)
-                | Node::AfterDay(c, _)
-                | Node::ByDay(c, _)
-                | Node::WithinAfterStop(c, ..) => child(c),
-                Node::After(c, s) => child(c) || child(s),
-                Node::Compare(..)
-                | Node::Change(..)
-                | Node::OnDrug(_)
-                | Node::Tapering(_)
-                | Node::Exposure(..)
-                | Node::Dose(..) => false,
-            };
+            let now = matches!(node, Node::AtDay(..))
+                || node
+                    .reference()
+                    .is_some_and(|named| body_uses(&uses, named))
+                || node
+                    .children()
+                    .iter()
+                    .any(|c| uses.get(*c).copied().unwrap_or(false));
             if now {
                 if let Some(u) = uses.get_mut(id) {
                     *u = true;

@@ -2,11 +2,11 @@
 //! summary each paper would report, agreement of every pair (kappa), and
 //! the discordant patients with the clause that splits them.
 
-use super::eval::run_files;
+use super::eval::{run_files, Run};
 use super::inputs::DataArgs;
 use super::output::{write_aligned, write_rows, Cell, Format};
 use super::EXIT_INVALID;
-use crate::compare::{compare, Comparison, Evaluated, Landmark};
+use crate::compare::{compare, Comparison, Landmark};
 use crate::eval::explain::number;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -38,37 +38,15 @@ pub struct Args {
 
 /// Run `compare`.
 pub fn run(args: &Args) -> ExitCode {
-    let landmarks = match args
-        .landmarks
-        .iter()
-        .map(|l| Landmark::parse(l))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(super::EXIT_USAGE);
-        }
-    };
-    let Some(run) = run_files(&args.rules, &args.inputs) else {
-        return ExitCode::from(EXIT_INVALID);
-    };
-    let files: Vec<Evaluated<'_>> = run
-        .compiled
-        .iter()
-        .zip(&run.outcomes)
-        .map(|(c, o)| Evaluated {
-            stem: &c.stem,
-            plan: &c.plan,
-            outcomes: o,
-        })
-        .collect();
-    let comparison = compare(
-        &files,
-        &run.loaded.dataset,
-        &landmarks,
+    let (_run, comparison) = match compare_files(
+        &args.rules,
+        &args.inputs,
+        &args.landmarks,
         args.landmark_window,
-    );
+    ) {
+        Ok(done) => done,
+        Err(code) => return code,
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let written = match args.format {
@@ -80,6 +58,27 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let _ = written.and_then(|()| out.flush());
     ExitCode::SUCCESS
+}
+
+/// Parse the landmarks, evaluate the files over the data and compare them;
+/// on bad input the diagnostics are printed and the exit code returned.
+pub fn compare_files(
+    rules: &[PathBuf],
+    inputs: &DataArgs,
+    landmarks: &[String],
+    window: f64,
+) -> Result<(Run, Comparison), ExitCode> {
+    let landmarks = landmarks
+        .iter()
+        .map(|l| Landmark::parse(l))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(super::EXIT_USAGE)
+        })?;
+    let run = run_files(rules, inputs).ok_or(ExitCode::from(EXIT_INVALID))?;
+    let comparison = compare(&run.evaluated(), &run.loaded.dataset, &landmarks, window);
+    Ok((run, comparison))
 }
 
 fn pct(x: f64) -> String {

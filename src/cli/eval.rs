@@ -92,6 +92,21 @@ pub struct Run {
     pub outcomes: Vec<Vec<PatientOutcome>>,
 }
 
+impl Run {
+    /// Each file with its outcomes, as `compare` and `report` take them.
+    pub fn evaluated(&self) -> Vec<crate::compare::Evaluated<'_>> {
+        self.compiled
+            .iter()
+            .zip(&self.outcomes)
+            .map(|(c, o)| crate::compare::Evaluated {
+                stem: &c.stem,
+                plan: &c.plan,
+                outcomes: o,
+            })
+            .collect()
+    }
+}
+
 /// Compile the files, load the data and evaluate every file over it, with a
 /// progress bar on stderr when it is a terminal; `None` after printing the
 /// diagnostics of invalid input.

@@ -1,10 +1,9 @@
 //! `nephrules report`: criteria files compared over one cohort, written as
 //! one self-contained HTML page (tables, swimmer plot, trajectories).
 
-use super::eval::run_files;
+use super::compare::compare_files;
 use super::inputs::DataArgs;
-use super::{EXIT_INVALID, EXIT_USAGE};
-use crate::compare::{compare, Evaluated, Landmark};
+use super::EXIT_INVALID;
 use crate::report::{render, ReportInput};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,37 +35,16 @@ pub struct Args {
 
 /// Run `report`.
 pub fn run(args: &Args) -> ExitCode {
-    let landmarks = match args
-        .landmarks
-        .iter()
-        .map(|l| Landmark::parse(l))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    let Some(run) = run_files(&args.rules, &args.inputs) else {
-        return ExitCode::from(EXIT_INVALID);
-    };
-    let files: Vec<Evaluated<'_>> = run
-        .compiled
-        .iter()
-        .zip(&run.outcomes)
-        .map(|(c, o)| Evaluated {
-            stem: &c.stem,
-            plan: &c.plan,
-            outcomes: o,
-        })
-        .collect();
-    let comparison = compare(
-        &files,
-        &run.loaded.dataset,
-        &landmarks,
+    let (run, comparison) = match compare_files(
+        &args.rules,
+        &args.inputs,
+        &args.landmarks,
         args.landmark_window,
-    );
+    ) {
+        Ok(done) => done,
+        Err(code) => return code,
+    };
+    let files = run.evaluated();
     let sources = [
         Some(&args.inputs.data),
         args.inputs.treatments.as_ref(),
