@@ -6,7 +6,7 @@
 use super::error::{DataError, RowReason};
 use super::loader::{Loader, Staged};
 use super::mapping::{CodeMeaning, Mapping};
-use super::table::{cell, line, text, Table};
+use super::table::{cell, line, number, text, Table};
 use super::time::{self, Expect, Moment};
 use super::{MeasureId, Observation, UnitId};
 use crate::ast::Grade;
@@ -210,19 +210,7 @@ fn parse_value(raw: &[u8], scale: Scale) -> Result<f64, RowReason> {
         return Err(RowReason::Empty);
     }
     match scale {
-        Scale::Quantity => {
-            let v: f64 = text
-                .parse()
-                .map_err(|_| RowReason::NotANumber { text: text.into() })?;
-            if !v.is_finite() {
-                Err(RowReason::NotFinite { text: text.into() })
-            } else if v < 0.0 {
-                Err(RowReason::Negative { text: text.into() })
-            } else {
-                // -0 and 0 are one value, so that duplicates compare equal.
-                Ok(v + 0.0)
-            }
-        }
+        Scale::Quantity => number(raw),
         Scale::DipstickGrade => Grade::parse(text)
             .map(Grade::rank)
             .ok_or_else(|| RowReason::NotAGrade { text: text.into() }),

@@ -3,9 +3,9 @@
 
 use super::error::{DataError, RowReason};
 use super::loader::Loader;
+use super::table::number;
 use super::table::{cell, line, text, Table};
 use super::time::{self, Expect};
-use super::treatments::number;
 use super::{PatientInfo, Sex};
 use std::io::Read;
 
@@ -23,12 +23,7 @@ struct Columns {
 pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result<(), DataError> {
     let mut table = Table::open(name, input)?;
     let m = loader.mapping.patients.clone();
-    let optional = |key: &Option<String>, default: &str| -> Result<Option<usize>, DataError> {
-        match key {
-            Some(k) => table.require(k, default).map(Some),
-            None => Ok(table.find(default)),
-        }
-    };
+    let optional = |key: &Option<String>, default: &str| table.optional(key, default);
     let columns = Columns {
         patient: table.require(m.patient.as_deref().unwrap_or("patient"), "patient")?,
         sex: optional(&m.sex, "sex")?,

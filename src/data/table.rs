@@ -1,7 +1,7 @@
 //! A CSV table read row by row into one reused `ByteRecord` (no allocation
 //! per row), with its header matched case-insensitively.
 
-use super::error::DataError;
+use super::error::{DataError, RowReason};
 use std::io::Read;
 
 /// An open CSV table.
@@ -50,6 +50,19 @@ impl<R: Read> Table<R> {
         self.header
             .iter()
             .position(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// The index of an optional column: the mapping's name for it (which
+    /// must then exist), else `default` if the header has it.
+    pub fn optional(
+        &self,
+        key: &Option<String>,
+        default: &str,
+    ) -> Result<Option<usize>, DataError> {
+        match key {
+            Some(k) => self.require(k, default).map(Some),
+            None => Ok(self.find(default)),
+        }
     }
 
     /// The index of a column the layout needs.
@@ -121,5 +134,21 @@ fn csv_error(name: &str, e: &csv::Error) -> DataError {
             line: e.position().map_or(0, csv::Position::line),
             reason: e.to_string(),
         },
+    }
+}
+
+/// A non-negative finite number (-0 read as 0, so that duplicates compare
+/// equal).
+pub(super) fn number(raw: &[u8]) -> Result<f64, RowReason> {
+    let text = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
+    let v: f64 = text
+        .parse()
+        .map_err(|_| RowReason::NotANumber { text: text.into() })?;
+    if !v.is_finite() {
+        Err(RowReason::NotFinite { text: text.into() })
+    } else if v < 0.0 {
+        Err(RowReason::Negative { text: text.into() })
+    } else {
+        Ok(v + 0.0)
     }
 }

@@ -3,7 +3,7 @@
 
 use super::error::{DataError, RowReason};
 use super::loader::Loader;
-use super::table::{cell, line, text, Table};
+use super::table::{cell, line, number, text, Table};
 use super::time::{self, Expect};
 use super::Course;
 use std::io::Read;
@@ -21,12 +21,7 @@ struct Columns {
 pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result<(), DataError> {
     let mut table = Table::open(name, input)?;
     let m = loader.mapping.treatments.clone();
-    let optional = |key: &Option<String>, default: &str| -> Result<Option<usize>, DataError> {
-        match key {
-            Some(k) => table.require(k, default).map(Some),
-            None => Ok(table.find(default)),
-        }
-    };
+    let optional = |key: &Option<String>, default: &str| table.optional(key, default);
     let columns = Columns {
         patient: table.require(m.patient.as_deref().unwrap_or("patient"), "patient")?,
         drug: table.require(m.drug.as_deref().unwrap_or("drug"), "drug")?,
@@ -116,19 +111,4 @@ fn course(
             dose_unit: unit,
         },
     ))
-}
-
-/// A non-negative finite number.
-pub(super) fn number(raw: &[u8]) -> Result<f64, RowReason> {
-    let text = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
-    let v: f64 = text
-        .parse()
-        .map_err(|_| RowReason::NotANumber { text: text.into() })?;
-    if !v.is_finite() {
-        Err(RowReason::NotFinite { text: text.into() })
-    } else if v < 0.0 {
-        Err(RowReason::Negative { text: text.into() })
-    } else {
-        Ok(v + 0.0)
-    }
 }
