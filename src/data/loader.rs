@@ -138,6 +138,15 @@ impl<'m> Loader<'m> {
     /// Read an observations file.
     pub fn read_observations_file(&mut self, path: &Path) -> Result<(), DataError> {
         let (name, file) = open(path)?;
+        // Room for as many rows as the file can hold (a row takes at least
+        // ~16 bytes): growing the buffer by doubling would copy it and, for
+        // a moment, hold it twice. Capacity never written is never touched,
+        // so it costs address space, not memory.
+        if let Ok(meta) = file.metadata() {
+            let rows = usize::try_from(meta.len() / 16).unwrap_or(0);
+            // A failed reservation is no error: the buffer grows as it goes.
+            let _ = self.staged.try_reserve(rows);
+        }
         self.read_observations(&name, file)
     }
 

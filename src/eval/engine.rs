@@ -56,6 +56,9 @@ pub struct Engine<'a> {
     plan: &'a Plan,
     p: &'a Prepared<'a>,
     memo: Vec<[Option<Vec<Truth>>; 2]>,
+    /// Response lines' own conditions, per mode (every category and the
+    /// states read them).
+    lines: Vec<[Option<Vec<Truth>>; 2]>,
     firings: Vec<Option<Vec<usize>>>,
 }
 
@@ -66,6 +69,7 @@ impl<'a> Engine<'a> {
             plan,
             p,
             memo: vec![[None, None]; plan.named.len()],
+            lines: vec![[None, None]; plan.named.len()],
             firings: vec![None; plan.named.len()],
         }
     }
@@ -612,8 +616,20 @@ impl<'a> Engine<'a> {
 
     /// A response line's own condition (`otherwise` is not one: `None`).
     pub fn line(&mut self, id: NamedId, mode: Mode) -> Option<Vec<Truth>> {
+        if let Some(done) = self
+            .lines
+            .get(id)
+            .and_then(|m| m.get(mode.index()))
+            .and_then(Clone::clone)
+        {
+            return Some(done);
+        }
         let body = self.plan.named.get(id)?.body?;
-        Some(self.eval(body, mode))
+        let truths = self.eval(body, mode);
+        if let Some(cached) = self.lines.get_mut(id).and_then(|m| m.get_mut(mode.index())) {
+            *cached = Some(truths.clone());
+        }
+        Some(truths)
     }
 
     /// Category X as a condition: false when a line above it is true;
