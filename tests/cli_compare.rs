@@ -157,3 +157,34 @@ fn csv_is_tidy() {
 fn a_bad_landmark_is_a_usage_error() {
     nephrules().args(ARGS).arg("3q").assert().code(2);
 }
+
+/// The README's main command: every shipped definition over the examples.
+#[test]
+fn the_readme_main_command_runs() {
+    let out = nephrules()
+        .args([
+            "compare",
+            "--rules",
+            "rules/",
+            "--data",
+            "examples/observations.csv",
+        ])
+        .args([
+            "--treatments",
+            "examples/treatments.csv",
+            "--patients",
+            "examples/patients.csv",
+        ])
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    let summaries = j["summary"].as_array().expect("summaries");
+    assert_eq!(summaries.len(), 8);
+    assert!(summaries.iter().all(|s| s["n"] == 14));
+    // 8 files: 28 pairs.
+    assert_eq!(j["agreement"].as_array().map(Vec::len), Some(28));
+}
