@@ -6,6 +6,7 @@
 //! [`units`] and [`measures`] are the one table of units and the one
 //! vocabulary of measures that every stage shares.
 
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)

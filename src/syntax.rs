@@ -10,10 +10,16 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 use std::sync::LazyLock;
 
-/// The pest parser generated from the grammar.
-#[derive(pest_derive::Parser)]
-#[grammar = "../grammar/criteria.pest"]
-pub struct CriteriaParser;
+/// The pest parser generated from the grammar, and its `Rule` enum (one
+/// variant per grammar rule; the grammar file documents them).
+#[allow(missing_docs)]
+mod generated {
+    /// The pest parser generated from the grammar.
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/criteria.pest"]
+    pub struct CriteriaParser;
+}
+pub use generated::{CriteriaParser, Rule};
 
 /// The deepest nesting of parentheses accepted.
 pub const MAX_PAREN_DEPTH: usize = 64;
