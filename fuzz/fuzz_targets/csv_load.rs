@@ -51,7 +51,11 @@ fn check(loaded: &Loaded, skip_bad_rows: bool) {
         "observations: rows = used + not_used + skipped: {a:?}"
     );
     for (name, t) in [("treatments", a.treatments), ("patients", a.patients)] {
-        assert_eq!(t.rows, t.used + t.skipped, "{name}: rows = used + skipped: {t:?}");
+        assert_eq!(
+            t.rows,
+            t.used + t.skipped,
+            "{name}: rows = used + skipped: {t:?}"
+        );
     }
     assert_eq!(
         loaded.dataset.observation_count() as u64,

@@ -16,14 +16,38 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 const RULES: &[(&str, &str)] = &[
-    ("fpre-troost-2018", include_str!("../../rules/fpre-troost-2018.rules")),
-    ("ipna-2020-srns", include_str!("../../rules/ipna-2020-srns.rules")),
-    ("ipna-2023-ssns", include_str!("../../rules/ipna-2023-ssns.rules")),
-    ("kdigo-2012-fsgs", include_str!("../../rules/kdigo-2012-fsgs.rules")),
-    ("kdigo-2012-mn", include_str!("../../rules/kdigo-2012-mn.rules")),
-    ("kdigo-2021-fsgs", include_str!("../../rules/kdigo-2021-fsgs.rules")),
-    ("kdigo-2021-mcd", include_str!("../../rules/kdigo-2021-mcd.rules")),
-    ("zhengzhou-2023-rtx-fsgs", include_str!("../../rules/zhengzhou-2023-rtx-fsgs.rules")),
+    (
+        "fpre-troost-2018",
+        include_str!("../../rules/fpre-troost-2018.rules"),
+    ),
+    (
+        "ipna-2020-srns",
+        include_str!("../../rules/ipna-2020-srns.rules"),
+    ),
+    (
+        "ipna-2023-ssns",
+        include_str!("../../rules/ipna-2023-ssns.rules"),
+    ),
+    (
+        "kdigo-2012-fsgs",
+        include_str!("../../rules/kdigo-2012-fsgs.rules"),
+    ),
+    (
+        "kdigo-2012-mn",
+        include_str!("../../rules/kdigo-2012-mn.rules"),
+    ),
+    (
+        "kdigo-2021-fsgs",
+        include_str!("../../rules/kdigo-2021-fsgs.rules"),
+    ),
+    (
+        "kdigo-2021-mcd",
+        include_str!("../../rules/kdigo-2021-mcd.rules"),
+    ),
+    (
+        "zhengzhou-2023-rtx-fsgs",
+        include_str!("../../rules/zhengzhou-2023-rtx-fsgs.rules"),
+    ),
 ];
 
 fn plans() -> &'static [(&'static str, Plan)] {
@@ -44,11 +68,43 @@ fn plans() -> &'static [(&'static str, Plan)] {
 /// Values worth trying: zero, the shipped thresholds and their neighbours,
 /// tiny and huge numbers.
 const VALUES: &[&str] = &[
-    "0", "0.0", "0.2", "0.3", "0.29", "0.31", "0.5", "1", "1.5", "2", "3", "3.5", "3.49",
-    "3.51", "4", "20", "22.6", "30", "35", "100", "200", "300", "1000", "3000", "1e-300",
-    "5e-324", "1e300", "1.7976931348623157e308", "-1", "-0", "1e-9", "88.42", "113.12",
+    "0",
+    "0.0",
+    "0.2",
+    "0.3",
+    "0.29",
+    "0.31",
+    "0.5",
+    "1",
+    "1.5",
+    "2",
+    "3",
+    "3.5",
+    "3.49",
+    "3.51",
+    "4",
+    "20",
+    "22.6",
+    "30",
+    "35",
+    "100",
+    "200",
+    "300",
+    "1000",
+    "3000",
+    "1e-300",
+    "5e-324",
+    "1e300",
+    "1.7976931348623157e308",
+    "-1",
+    "-0",
+    "1e-9",
+    "88.42",
+    "113.12",
 ];
-const GRADES: &[&str] = &["negative", "trace", "1+", "2+", "3+", "4+", "neg", "0", "5+"];
+const GRADES: &[&str] = &[
+    "negative", "trace", "1+", "2+", "3+", "4+", "neg", "0", "5+",
+];
 
 /// Each measure with the units it may be written in.
 const MEASURES: &[(&str, &[&str])] = &[
@@ -62,10 +118,19 @@ const MEASURES: &[(&str, &[&str])] = &[
     ("uacr", &["mg/g", "mg/mmol"]),
 ];
 const DRUGS: &[&str] = &[
-    "rituximab", "prednisone", "prednisolone", "tacrolimus", "cyclosporine",
-    "mycophenolate", "cyclophosphamide", "levamisole", "aspirin",
+    "rituximab",
+    "prednisone",
+    "prednisolone",
+    "tacrolimus",
+    "cyclosporine",
+    "mycophenolate",
+    "cyclophosphamide",
+    "levamisole",
+    "aspirin",
 ];
-const DOSE_UNITS: &[&str] = &["mg", "mg/d", "mg/kg/d", "mg/m2", "mg/m2/d", "g", "mg/kg", ""];
+const DOSE_UNITS: &[&str] = &[
+    "mg", "mg/d", "mg/kg/d", "mg/m2", "mg/m2/d", "g", "mg/kg", "",
+];
 
 #[derive(Debug, Arbitrary)]
 struct Input {
@@ -181,10 +246,12 @@ fn tables(input: &Input) -> (String, String, String) {
         }
         for c in p.courses.iter().take(6) {
             let start = c.start.value();
-            let end = c
-                .length
-                .map_or(String::new(), |n| time(start + i64::from(n % 400), input.dates));
-            let dose = c.dose.map_or(String::new(), |d| pick(VALUES, d).to_string());
+            let end = c.length.map_or(String::new(), |n| {
+                time(start + i64::from(n % 400), input.dates)
+            });
+            let dose = c
+                .dose
+                .map_or(String::new(), |d| pick(VALUES, d).to_string());
             let _ = writeln!(
                 courses,
                 "{id},{},{},{end},{dose},{}",
@@ -210,9 +277,15 @@ fuzz_target!(|input: Input| {
         mapping: None,
         skip_bad_rows: true,
     });
-    if loader.read_observations("observations.csv", obs.as_bytes()).is_err()
-        || loader.read_treatments("treatments.csv", courses.as_bytes()).is_err()
-        || loader.read_patients("patients.csv", patients.as_bytes()).is_err()
+    if loader
+        .read_observations("observations.csv", obs.as_bytes())
+        .is_err()
+        || loader
+            .read_treatments("treatments.csv", courses.as_bytes())
+            .is_err()
+        || loader
+            .read_patients("patients.csv", patients.as_bytes())
+            .is_err()
     {
         return;
     }

@@ -7,10 +7,31 @@ use libfuzzer_sys::fuzz_target;
 use nephrules::format::{format, strip_spans, unwrap_groups};
 use nephrules::syntax::parse;
 
+/// A tree as JSON without spans and parentheses, names case-folded: names
+/// match case-insensitively and `fmt` writes a measure with its declared
+/// spelling (as `tests/format.rs` compares trees).
 fn normal(file: &nephrules::ast::CriteriaFile) -> serde_json::Value {
-    unwrap_groups(strip_spans(
+    fold_names(unwrap_groups(strip_spans(
         serde_json::to_value(file).expect("a tree serializes"),
-    ))
+    )))
+}
+
+fn fold_names(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, v)| match v {
+                    Value::String(name) if key == "name" => {
+                        (key, Value::String(name.to_ascii_lowercase()))
+                    }
+                    other => (key, fold_names(other)),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(fold_names).collect()),
+        other => other,
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -26,9 +47,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let after = match parse(&once) {
         Ok(after) => after,
-        Err(problem) => panic!(
-            "the formatted text does not parse: {problem:?}\n--- formatted ---\n{once}"
-        ),
+        Err(problem) => {
+            panic!("the formatted text does not parse: {problem:?}\n--- formatted ---\n{once}")
+        }
     };
     assert_eq!(
         normal(&before),
