@@ -7,7 +7,7 @@ mod check;
 mod compare;
 mod data;
 mod eval;
-mod explain;
+pub mod explain;
 mod fmt;
 mod inputs;
 mod output;
