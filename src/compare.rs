@@ -515,7 +515,56 @@ fn side(
             reasons(Truth::Unknown).join("; ")
         ),
         (Truth::False, Truth::True) => {
-            format!("{category} held on day {day} but a line above it came first")
+            // Name the line above that won, with what made it true.
+            let winner = outcome
+                .states
+                .iter()
+                .find(|st| st.day == day)
+                .and_then(|st| st.category)
+                .and_then(|k| f.plan.categories.get(k))
+                .and_then(|&c| f.plan.named.get(c))
+                .filter(|n| n.name != category);
+            match winner.and_then(|n| n.body.map(|b| (n.name.clone(), b))) {
+                Some((name, body)) => {
+                    let above = explainer.trace(body, i, Mode::Carried);
+                    let why: Vec<String> = above
+                        .reasons(Truth::True)
+                        .into_iter()
+                        .map(|r| r.text.clone())
+                        .collect();
+                    format!(
+                        "{category} held on day {day} but {name}, above it, held first: {}",
+                        why.join("; ")
+                    )
+                }
+                None => {
+                    // The same state that day: the file's best, reached on
+                    // another day, is what differs.
+                    let best = category_of(f.plan, &outcome.best_response)
+                        .and_then(|k| f.plan.categories.get(k))
+                        .and_then(|&c| f.plan.named.get(c))
+                        .and_then(|n| n.body);
+                    let at = outcome
+                        .best_response_day
+                        .and_then(|d| prepared.days.iter().position(|&x| x == d));
+                    match (best, at, outcome.best_response_day) {
+                        (Some(body), Some(j), Some(best_day)) => {
+                            let won = explainer.trace(body, j, Mode::Carried);
+                            let why: Vec<String> = won
+                                .reasons(Truth::True)
+                                .into_iter()
+                                .map(|r| r.text.clone())
+                                .collect();
+                            format!(
+                                "{category} on day {day} too, and {} (ranked above it) on day {best_day}: {}",
+                                outcome.best_response,
+                                why.join("; ")
+                            )
+                        }
+                        _ => format!("{category} held on day {day} but a line above it came first"),
+                    }
+                }
+            }
         }
         (Truth::False, _) => format!(
             "{category} failed on day {day}: {}",
