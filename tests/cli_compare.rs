@@ -188,3 +188,44 @@ fn the_readme_main_command_runs() {
     // 8 files: 28 pairs.
     assert_eq!(j["agreement"].as_array().map(Vec::len), Some(28));
 }
+
+/// P12 of the example cohort, worked by hand: under the paper PR on day 91
+/// (1.9 g/g < 3.5, albumin 28 > 22) and still PR on day 182 (1.4 is not
+/// < 0.3); under FPRE it is PR on day 91 ((4.6 - 1.9) / 4.6 = 58.7% >= 50%)
+/// and Troost's FPRE on day 182 (1.4 < 1.5 g/g, fall 69.57% >= 40%), which
+/// ranks above PR.
+#[test]
+fn a_discordance_names_the_higher_line_reached_on_another_day() {
+    let out = nephrules()
+        .args([
+            "compare",
+            "--rules",
+            "rules/zhengzhou-2023-rtx-fsgs.rules",
+            "rules/fpre-troost-2018.rules",
+        ])
+        .args([
+            "--data",
+            "examples/observations.csv",
+            "--treatments",
+            "examples/treatments.csv",
+        ])
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    let d = j["discordant"].as_array().expect("array");
+    let p12 = d
+        .iter()
+        .find(|x| x["patient"] == "P12")
+        .expect("P12 is discordant");
+    assert_eq!(p12["a_result"], "PR");
+    assert_eq!(p12["b_result"], "FPRE");
+    let text = p12["explanation"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("PR on day 91 too, and FPRE (ranked above it) on day 182: uPCR 1.4 g/g (day 182) < 1.5 g/g (margin 0.1 g/g)"),
+        "{text}"
+    );
+}
