@@ -179,3 +179,30 @@ fn generated_monsters_are_refused_or_handled() {
         .success()
         .stdout(predicate::str::contains("chain,P1,R,30"));
 }
+
+#[test]
+fn hostile_mappings_get_diagnostics() {
+    let with_map = |map: &str| {
+        nephrules()
+            .args([
+                "data",
+                "--data",
+                &format!("{D}/clean.csv"),
+                "--map",
+                &format!("{D}/{map}"),
+            ])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("panicked").not())
+    };
+    with_map("bad-mapping.yaml").stderr(predicate::str::contains("nephrules::data::bad_mapping"));
+    with_map("unknown-measure-mapping.yaml")
+        .stderr(predicate::str::contains("did you mean `upcr`?"));
+    let (_dir, binary) = temp("binary.yaml", &[0xff, 0xfe, 0x00, 0x01, 0x02]);
+    nephrules()
+        .args(["data", "--data", &format!("{D}/clean.csv"), "--map"])
+        .arg(&binary)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not contain valid UTF-8"));
+}
