@@ -65,6 +65,26 @@ pub fn strip_spans(value: serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// A syntax tree as JSON with every name (`"name"` field) lowercased, since
+/// names match case-insensitively and `fmt` writes the declared spelling.
+pub fn fold_names(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, v)| match v {
+                    Value::String(name) if key == "name" => {
+                        (key, Value::String(name.to_ascii_lowercase()))
+                    }
+                    other => (key, fold_names(other)),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(fold_names).collect()),
+        other => other,
+    }
+}
+
 /// A syntax tree as JSON with every `Group` node replaced by its inner
 /// expression, so that a tree compares equal to itself with parentheses
 /// added or removed.

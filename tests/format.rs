@@ -1,7 +1,7 @@
 //! Golden cases for `nephrules fmt`: each input formats to the expected text,
 //! the expected text is a fixed point, and formatting never changes the tree.
 
-use nephrules::format::{format, strip_spans};
+use nephrules::format::{fold_names, format, strip_spans};
 use nephrules::syntax::parse;
 
 /// The tree of `text` as JSON without spans, names case-folded (as the
@@ -9,24 +9,6 @@ use nephrules::syntax::parse;
 fn tree(text: &str) -> serde_json::Value {
     let file = parse(text).unwrap_or_else(|p| panic!("does not parse: {p:?}\n{text}"));
     fold_names(strip_spans(serde_json::to_value(file).expect("serializes")))
-}
-
-fn fold_names(value: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(key, v)| match v {
-                    Value::String(name) if key == "name" => {
-                        (key, Value::String(name.to_ascii_lowercase()))
-                    }
-                    other => (key, fold_names(other)),
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(fold_names).collect()),
-        other => other,
-    }
 }
 
 /// `input` formats to `expected`, which formats to itself, and both parse to

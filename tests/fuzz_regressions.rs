@@ -2,7 +2,7 @@
 //! section), minimized and kept here so that `cargo test` guards them
 //! without the fuzzer.
 
-use nephrules::format::{format, strip_spans, unwrap_groups};
+use nephrules::format::{fold_names, format, strip_spans, unwrap_groups};
 use nephrules::syntax::parse;
 
 /// The tree as `format_roundtrip` compares it: no spans, no parentheses,
@@ -12,24 +12,6 @@ fn normal(text: &str) -> serde_json::Value {
     fold_names(unwrap_groups(strip_spans(
         serde_json::to_value(file).expect("serializes"),
     )))
-}
-
-fn fold_names(value: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(key, v)| match v {
-                    Value::String(name) if key == "name" => {
-                        (key, Value::String(name.to_ascii_lowercase()))
-                    }
-                    other => (key, fold_names(other)),
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(fold_names).collect()),
-        other => other,
-    }
 }
 
 /// `format_roundtrip`: a measure used (in another case) before its

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nephrules::format::{format, strip_spans, unwrap_groups};
+use nephrules::format::{fold_names, format, strip_spans, unwrap_groups};
 use nephrules::syntax::parse;
 
 /// A tree as JSON without spans and parentheses, names case-folded: names
@@ -16,23 +16,6 @@ fn normal(file: &nephrules::ast::CriteriaFile) -> serde_json::Value {
     )))
 }
 
-fn fold_names(value: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(key, v)| match v {
-                    Value::String(name) if key == "name" => {
-                        (key, Value::String(name.to_ascii_lowercase()))
-                    }
-                    other => (key, fold_names(other)),
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(fold_names).collect()),
-        other => other,
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -120,24 +120,15 @@ fn implies(a: &Expr, b: &Expr, model: &Model) -> bool {
     same(a, b)
 }
 
-/// Structural equality, ignoring spans and case of names.
+/// Structural equality, ignoring spans and case.
 fn same(a: &Expr, b: &Expr) -> bool {
-    fn key(e: &Expr) -> Option<String> {
-        let mut value = serde_json::to_value(e).ok()?;
-        strip(&mut value);
-        Some(value.to_string().to_ascii_lowercase())
-    }
-    fn strip(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(map) => {
-                map.remove("span");
-                map.remove("keyword");
-                map.values_mut().for_each(strip);
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
+    let key = |e: &Expr| {
+        serde_json::to_value(e).ok().map(|v| {
+            crate::format::strip_spans(v)
+                .to_string()
+                .to_ascii_lowercase()
+        })
+    };
     matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
 }
 

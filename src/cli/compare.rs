@@ -19,6 +19,18 @@ use std::process::ExitCode;
     --treatments examples/treatments.csv --patients examples/patients.csv --landmarks 3m,6m"
 )]
 pub struct Args {
+    /// The files, the data and the landmarks.
+    #[command(flatten)]
+    pub cohort: CohortArgs,
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// What `compare` and `report` both take: criteria files, the data, and
+/// the landmarks for the state counts.
+#[derive(Debug, clap::Args)]
+pub struct CohortArgs {
     /// Criteria files (directories mean every `*.rules` under them).
     #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
     pub rules: Vec<PathBuf>,
@@ -31,19 +43,11 @@ pub struct Args {
     /// How far (days) from a landmark its assessment may lie.
     #[arg(long, default_value_t = 14.0)]
     pub landmark_window: f64,
-    /// The output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
 }
 
 /// Run `compare`.
 pub fn run(args: &Args) -> ExitCode {
-    let (_run, comparison) = match compare_files(
-        &args.rules,
-        &args.inputs,
-        &args.landmarks,
-        args.landmark_window,
-    ) {
+    let (_run, comparison) = match compare_files(&args.cohort) {
         Ok(done) => done,
         Err(code) => return code,
     };
@@ -54,7 +58,7 @@ pub fn run(args: &Args) -> ExitCode {
             .map_err(io::Error::other)
             .and_then(|()| writeln!(out)),
         Format::Csv => write_csv(&mut out, &comparison),
-        Format::Table => write_table(&mut out, &comparison, args.landmark_window),
+        Format::Table => write_table(&mut out, &comparison, args.cohort.landmark_window),
     };
     let _ = written.and_then(|()| out.flush());
     ExitCode::SUCCESS
@@ -62,13 +66,9 @@ pub fn run(args: &Args) -> ExitCode {
 
 /// Parse the landmarks, evaluate the files over the data and compare them;
 /// on bad input the diagnostics are printed and the exit code returned.
-pub fn compare_files(
-    rules: &[PathBuf],
-    inputs: &DataArgs,
-    landmarks: &[String],
-    window: f64,
-) -> Result<(Run, Comparison), ExitCode> {
-    let landmarks = landmarks
+pub fn compare_files(args: &CohortArgs) -> Result<(Run, Comparison), ExitCode> {
+    let landmarks = args
+        .landmarks
         .iter()
         .map(|l| Landmark::parse(l))
         .collect::<Result<Vec<_>, _>>()
@@ -76,8 +76,13 @@ pub fn compare_files(
             eprintln!("error: {e}");
             ExitCode::from(super::EXIT_USAGE)
         })?;
-    let run = run_files(rules, inputs).ok_or(ExitCode::from(EXIT_INVALID))?;
-    let comparison = compare(&run.evaluated(), &run.loaded.dataset, &landmarks, window);
+    let run = run_files(&args.rules, &args.inputs).ok_or(ExitCode::from(EXIT_INVALID))?;
+    let comparison = compare(
+        &run.evaluated(),
+        &run.loaded.dataset,
+        &landmarks,
+        args.landmark_window,
+    );
     Ok((run, comparison))
 }
 

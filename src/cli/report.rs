@@ -1,8 +1,7 @@
 //! `nephrules report`: criteria files compared over one cohort, written as
 //! one self-contained HTML page (tables, swimmer plot, trajectories).
 
-use super::compare::compare_files;
-use super::inputs::DataArgs;
+use super::compare::{compare_files, CohortArgs};
 use super::EXIT_INVALID;
 use crate::report::{render, ReportInput};
 use std::path::PathBuf;
@@ -16,18 +15,9 @@ use std::process::ExitCode;
     --patients examples/patients.csv --landmarks 3m,6m -o report.html"
 )]
 pub struct Args {
-    /// Criteria files (directories mean every `*.rules` under them).
-    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
-    pub rules: Vec<PathBuf>,
-    /// The data.
+    /// The files, the data and the landmarks.
     #[command(flatten)]
-    pub inputs: DataArgs,
-    /// Landmarks for the state counts: `3m,6m`, `12w`, `90d`, `1y`.
-    #[arg(long, value_delimiter = ',', default_value = "3m,6m")]
-    pub landmarks: Vec<String>,
-    /// How far (days) from a landmark its assessment may lie.
-    #[arg(long, default_value_t = 14.0)]
-    pub landmark_window: f64,
+    pub cohort: CohortArgs,
     /// The HTML file to write.
     #[arg(short = 'o', long = "output", value_name = "FILE.html")]
     pub output: PathBuf,
@@ -35,20 +25,15 @@ pub struct Args {
 
 /// Run `report`.
 pub fn run(args: &Args) -> ExitCode {
-    let (run, comparison) = match compare_files(
-        &args.rules,
-        &args.inputs,
-        &args.landmarks,
-        args.landmark_window,
-    ) {
+    let (run, comparison) = match compare_files(&args.cohort) {
         Ok(done) => done,
         Err(code) => return code,
     };
     let files = run.evaluated();
     let sources = [
-        Some(&args.inputs.data),
-        args.inputs.treatments.as_ref(),
-        args.inputs.patients.as_ref(),
+        Some(&args.cohort.inputs.data),
+        args.cohort.inputs.treatments.as_ref(),
+        args.cohort.inputs.patients.as_ref(),
     ]
     .into_iter()
     .flatten()
@@ -58,7 +43,7 @@ pub fn run(args: &Args) -> ExitCode {
         files: &files,
         dataset: &run.loaded.dataset,
         comparison: &comparison,
-        landmark_window: args.landmark_window,
+        landmark_window: args.cohort.landmark_window,
         sources,
     });
     match std::fs::write(&args.output, page) {
