@@ -178,6 +178,71 @@ fn a_bad_row_after_crlf_lines_has_the_right_line_number() {
     assert_eq!(rows, Some(1));
 }
 
+/// The csv crate gives the row after blank lines the line of the first
+/// blank (BurntSushi/rust-csv#208); the loader counts them, whether it
+/// reads text or a file.
+#[test]
+fn blank_lines_do_not_shift_the_line_of_a_bad_row() {
+    let cases = [
+        (
+            "patient,day,measure,value,unit\np1,0,upcr,1,g/g\n\np1,1,upcr,x,g/g\n",
+            4,
+        ),
+        ("patient,day,measure,value,unit\n\n\n\np1,1,upcr,x,g/g\n", 5),
+        (
+            "patient,day,measure,value,unit\np1,0,upcr,1,g/g\n\n\n\np1,1,upcr,x,g/g",
+            6,
+        ),
+        (
+            "patient,day,measure,value,unit\r\np1,0,upcr,1,g/g\r\n\r\n\np1,1,upcr,x,g/g\r\n",
+            5,
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (csv, line) in cases {
+        match load_text(csv, None, false) {
+            Err(DataError::BadRow(row)) => assert_eq!(row.line, line, "text {csv:?}"),
+            other => panic!("{other:?}"),
+        }
+        let path = dir.path().join("obs.csv");
+        std::fs::write(&path, csv).unwrap_or_else(|e| panic!("{e}"));
+        let mut loader = Loader::new(LoadOptions::default());
+        match loader.read_observations_file(&path) {
+            Err(DataError::BadRow(row)) => assert_eq!(row.line, line, "file {csv:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// A file is read in stretches on several threads; a patient whose rows
+/// change from days to dates is still caught at the first row that does,
+/// wherever the stretches were cut.
+#[test]
+fn mixed_times_are_caught_at_the_first_row_that_mixes_them_in_a_file() {
+    let mut csv = String::from("patient,time,measure,value,unit\n");
+    for day in 0..2000 {
+        csv.push_str(&format!("p{},{day},upcr,1,g/g\n", day % 7));
+    }
+    csv.push_str("p3,2021-01-01,upcr,1,g/g\n");
+    for day in 0..2000 {
+        csv.push_str(&format!("p{},2021-01-02,albumin,{day},g/L\n", day % 7));
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("obs.csv");
+    std::fs::write(&path, &csv).unwrap_or_else(|e| panic!("{e}"));
+    let mut loader = Loader::new(LoadOptions::default());
+    match loader.read_observations_file(&path) {
+        Err(DataError::BadRow(row)) => {
+            assert_eq!(row.line, 2002);
+            assert!(matches!(
+                row.reason,
+                RowReason::MixedTime { first: "day", .. }
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn rows_need_not_be_sorted_and_several_values_of_a_day_are_kept() {
     let csv = format!("{H}b,5,upcr,2,g/g\na,3,albumin,30,g/L\nb,1,upcr,4,g/g\na,3,albumin,28,g/L\n10,0,scr,1,mg/dL\n9,0,scr,88.42,umol/L\n");

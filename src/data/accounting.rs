@@ -80,6 +80,28 @@ impl Counts {
         self.skip(measure);
     }
 
+    /// Add another table's or shard's counts to these.
+    pub fn absorb(&mut self, other: Counts) {
+        self.rows += other.rows;
+        self.not_used += other.not_used;
+        self.skipped += other.skipped;
+        for (measure, n) in other.skipped_by_measure {
+            *self.skipped_by_measure.entry(measure).or_default() += n;
+        }
+        for (key, n) in other.used {
+            *self.used.entry(key).or_default() += n;
+        }
+        for (code, n) in other.not_used_codes {
+            *self.not_used_codes.entry(code).or_default() += n;
+        }
+        self.treatments.rows += other.treatments.rows;
+        self.treatments.used += other.treatments.used;
+        self.treatments.skipped += other.treatments.skipped;
+        self.patients.rows += other.patients.rows;
+        self.patients.used += other.patients.used;
+        self.patients.skipped += other.patients.skipped;
+    }
+
     /// The accounting, with unit ids resolved to their spellings.
     pub fn accounting(&self, units: &[String]) -> Accounting {
         let mut measures: BTreeMap<String, MeasureCount> = BTreeMap::new();

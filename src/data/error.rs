@@ -302,6 +302,20 @@ pub enum DataError {
         /// How to fix it.
         help: String,
     },
+    /// Input beyond what one load can index: more than 4,294,967,295 lines
+    /// in a file, 2,147,483,647 patients, 255 observation files or 65,535
+    /// unit spellings (far more than memory holds anyway).
+    #[error("`{file}` is too large to load: {reason}")]
+    #[diagnostic(
+        code(nephrules::data::too_large),
+        help("split the file, by patient, and load the parts one at a time")
+    )]
+    TooLarge {
+        /// The file name as given.
+        file: String,
+        /// Which limit was passed.
+        reason: String,
+    },
     /// A bad row, when bad rows are not skipped.
     #[error(transparent)]
     #[diagnostic(transparent)]

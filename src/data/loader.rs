@@ -1,67 +1,71 @@
 //! The loader: the state shared by the readers of the three tables
 //! (interned patients and unit spellings, the accounting, the skipped rows)
 //! and the last step that sorts timelines and finds exact duplicates.
+//! Observation rows arrive through shards ([`super::shard`]), which
+//! [`Loader::absorb`] merges in file order.
 
 use super::accounting::Counts;
 use super::error::{BadRow, DataError, RowReason};
+use super::interner::Interner;
 use super::mapping::Mapping;
+use super::shard::{ShardOutput, LOCAL};
 use super::time::TimeKind;
 use super::{
     compare_ids, Course, Dataset, LoadOptions, Loaded, MeasureId, Observation, Patient,
     PatientInfo, UnitId,
 };
-use rayon::slice::ParallelSliceMut;
+use crate::measures::MEASURES;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
-/// An observation while loading, with what finding duplicates needs.
-/// Rows are appended in input order to one vector (sequential writes: no
-/// cache miss per row, as scattering into per-patient vectors would cost)
-/// and sorted into patient and timeline order once, at the end.
+/// An observation while loading, with what finding duplicates needs, in
+/// 32 bytes (the whole file's rows are held at once). Rows are appended in
+/// input order (sequential writes: no cache miss per row, as scattering
+/// into per-patient vectors would cost) and sorted into patient and
+/// timeline order once, at the end. The value in the canonical unit is
+/// computed then, from the one factor of the row's measure and unit.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Staged {
     pub day: i64,
-    pub value: f64,
+    /// The value as written.
     pub original: f64,
-    pub line: u64,
     pub patient: u32,
-    pub unit: UnitId,
+    pub line: u32,
     /// Second of the day (timestamps), to tell apart rows of one day.
     pub second: u32,
-    /// Index into `Loader::files`.
-    pub file: u16,
+    pub unit: u16,
     pub measure: MeasureId,
+    /// Index into `Loader::files`.
+    pub file: u8,
 }
 
 impl Staged {
-    fn observation(&self) -> Observation {
-        Observation {
-            day: self.day,
-            value: self.value,
-            original: self.original,
-            unit: self.unit,
-            measure: self.measure,
-        }
-    }
-
-    /// The timeline's order — (day, measure, value, unit), as the dataset
-    /// keeps it — then the rest of a row's identity and its place, so that
-    /// exact duplicates end up next to each other and one sort does both.
-    fn key(&self) -> (i64, MeasureId, u64, UnitId, u32, u64, u16, u64) {
-        (
-            self.day,
-            self.measure,
+    /// The timeline's order — patient, day, measure, unit, value as written
+    /// — then the rest of a row's identity and its place, so that exact
+    /// duplicates end up next to each other and one sort does both.
+    fn order(&self, other: &Staged) -> std::cmp::Ordering {
+        self.leading_key()
+            .cmp(&other.leading_key())
             // Values are finite and never -0 (the readers make sure), so
             // their bits order like the numbers.
-            self.value.to_bits(),
-            self.unit,
-            self.second,
-            self.original.to_bits(),
-            self.file,
-            self.line,
-        )
+            .then_with(|| self.original.to_bits().cmp(&other.original.to_bits()))
+            .then_with(|| self.second.cmp(&other.second))
+            .then_with(|| self.file.cmp(&other.file))
+            .then_with(|| self.line.cmp(&other.line))
+    }
+
+    /// Patient, day, measure and unit in one number that orders like them
+    /// (comparing one number is what keeps the sort fast).
+    fn leading_key(&self) -> u128 {
+        // Flipping the sign bit orders days as unsigned numbers.
+        let day = (self.day as u64) ^ (1 << 63);
+        (u128::from(self.patient) << 96)
+            | (u128::from(day) << 32)
+            | (u128::from(self.measure.0) << 16)
+            | u128::from(self.unit)
     }
 }
 
@@ -79,18 +83,18 @@ pub(super) struct Staging {
 #[derive(Debug)]
 pub struct Loader<'m> {
     pub(super) mapping: Cow<'m, Mapping>,
-    skip_bad_rows: bool,
+    pub(super) skip_bad_rows: bool,
     pub(super) patients: Vec<Staging>,
-    /// Per patient, the kind of time of their first timed row, and how many
-    /// observations are staged: kept apart from `patients`, compact, since
-    /// every row touches them (a cache miss per row otherwise).
+    /// Per patient, the kind of time of their first timed row: kept apart
+    /// from `patients`, compact, since every row touches it.
     pub(super) kinds: Vec<Option<TimeKind>>,
-    pub(super) observation_counts: Vec<u32>,
-    patient_ids: Interner,
+    pub(super) patient_ids: Interner,
     /// Every observation row used, in input order.
-    pub(super) staged: Vec<Staged>,
+    staged: Vec<Staged>,
     pub(super) units: Vec<String>,
     unit_index: FxHashMap<String, u32>,
+    /// Per measure and unit, the factor to the measure's canonical unit.
+    factors: FxHashMap<(MeasureId, UnitId), f64>,
     pub(super) files: Vec<String>,
     /// Per file, the name of the column a duplicate is reported in.
     pub(super) value_columns: Vec<String>,
@@ -108,11 +112,11 @@ impl<'m> Loader<'m> {
             skip_bad_rows: options.skip_bad_rows,
             patients: Vec::new(),
             kinds: Vec::new(),
-            observation_counts: Vec::new(),
             patient_ids: Interner::default(),
             staged: Vec::new(),
             units: Vec::new(),
             unit_index: FxHashMap::default(),
+            factors: FxHashMap::default(),
             files: Vec::new(),
             value_columns: Vec::new(),
             counts: Counts::default(),
@@ -135,7 +139,8 @@ impl<'m> Loader<'m> {
         super::patients::read(self, name, input)
     }
 
-    /// Read an observations file.
+    /// Read an observations file: in blocks, each split across threads
+    /// (see [`super::blocks`]).
     pub fn read_observations_file(&mut self, path: &Path) -> Result<(), DataError> {
         let (name, file) = open(path)?;
         // Room for as many rows as the file can hold (a row takes at least
@@ -147,7 +152,7 @@ impl<'m> Loader<'m> {
             // A failed reservation is no error: the buffer grows as it goes.
             let _ = self.staged.try_reserve(rows);
         }
-        self.read_observations(&name, file)
+        super::blocks::read(self, &name, file)
     }
 
     /// Read a treatments file.
@@ -162,11 +167,15 @@ impl<'m> Loader<'m> {
         self.read_patients(&name, file)
     }
 
-    /// Register a file name; its index goes into staged rows.
-    pub(super) fn add_file(&mut self, name: &str, value_column: String) -> u16 {
+    /// Register an observations file; its index goes into staged rows.
+    pub(super) fn add_file(&mut self, name: &str, value_column: String) -> Result<u8, DataError> {
+        let index = u8::try_from(self.files.len()).map_err(|_| DataError::TooLarge {
+            file: name.into(),
+            reason: "one load reads at most 255 observation files".into(),
+        })?;
         self.files.push(name.into());
         self.value_columns.push(value_column);
-        u16::try_from(self.files.len() - 1).unwrap_or(u16::MAX)
+        Ok(index)
     }
 
     /// A bad row: an error, or a report when bad rows are skipped.
@@ -198,15 +207,21 @@ impl<'m> Loader<'m> {
             return Ok(index);
         }
         let text = std::str::from_utf8(id).map_err(|_| RowReason::NotText)?;
-        let index = u32::try_from(self.patients.len()).map_err(|_| RowReason::NotText)?;
+        self.add_patient(text).ok_or(RowReason::NotText)
+    }
+
+    /// A new patient's index; `None` past the last index there can be.
+    fn add_patient(&mut self, id: &str) -> Option<u32> {
+        let index = u32::try_from(self.patients.len())
+            .ok()
+            .filter(|&i| i < LOCAL)?;
         self.patients.push(Staging {
-            id: text.to_string(),
+            id: id.to_string(),
             ..Staging::default()
         });
         self.kinds.push(None);
-        self.observation_counts.push(0);
-        self.patient_ids.insert(id, index);
-        Ok(index)
+        self.patient_ids.insert(id.as_bytes(), index);
+        Some(index)
     }
 
     /// Check that a patient's rows keep to one kind of time; the first
@@ -232,7 +247,7 @@ impl<'m> Loader<'m> {
     }
 
     /// Intern an original unit spelling.
-    pub(super) fn unit_id(&mut self, spelling: &str) -> UnitId {
+    fn unit_id(&mut self, spelling: &str) -> UnitId {
         if let Some(i) = self.unit_index.get(spelling) {
             return UnitId(*i);
         }
@@ -242,61 +257,135 @@ impl<'m> Loader<'m> {
         UnitId(i)
     }
 
+    /// Merge what a shard read: its patients and units get the loader's
+    /// ids, its rows, counts and skipped rows join the loader's; then the
+    /// error that stopped it, if one did. Shards of one file are absorbed
+    /// in file order.
+    pub(super) fn absorb(&mut self, mut shard: ShardOutput) -> Result<(), DataError> {
+        let file_name = self.files.last().cloned().unwrap_or_default();
+        let too_large = |reason: &str| DataError::TooLarge {
+            file: file_name.clone(),
+            reason: reason.into(),
+        };
+        let mut unit_ids = Vec::with_capacity(shard.units.len());
+        for spelling in &shard.units {
+            let id = self.unit_id(spelling);
+            if id.0 > u32::from(u16::MAX) {
+                return Err(too_large("more than 65,535 unit spellings"));
+            }
+            unit_ids.push(id);
+        }
+        let global_unit = |local: u16| unit_ids.get(usize::from(local)).copied();
+        for &(measure, local, factor, used) in &shard.factors {
+            if let Some(unit) = global_unit(local) {
+                self.factors.insert((measure, unit), factor);
+                if used > 0 {
+                    *self.counts.used.entry((measure, unit)).or_default() += used;
+                }
+            }
+        }
+        for (slot, kind) in self.kinds.iter_mut().zip(&shard.kinds) {
+            if slot.is_none() {
+                *slot = *kind;
+            }
+        }
+        let mut patient_ids = Vec::with_capacity(shard.new_patients.len());
+        for (id, kind) in shard.new_patients.iter().zip(&shard.new_kinds) {
+            let index = match self.patient_ids.get(id.as_bytes()) {
+                Some(index) => index,
+                None => self
+                    .add_patient(id)
+                    .ok_or_else(|| too_large("more than 2,147,483,647 patients"))?,
+            };
+            if let Some(slot @ None) = self.kinds.get_mut(index as usize) {
+                *slot = *kind;
+            }
+            patient_ids.push(index);
+        }
+        for row in &mut shard.staged {
+            if row.patient & LOCAL != 0 {
+                let local = (row.patient & !LOCAL) as usize;
+                row.patient = patient_ids.get(local).copied().unwrap_or(row.patient);
+            }
+            row.unit = global_unit(row.unit)
+                .and_then(|u| u16::try_from(u.0).ok())
+                .unwrap_or(row.unit);
+        }
+        self.staged.append(&mut shard.staged);
+        self.counts.absorb(shard.counts);
+        self.skipped.append(&mut shard.skipped);
+        shard.error.map_or(Ok(()), Err)
+    }
+
     /// Sort every timeline, set exact duplicates aside as bad rows, and
     /// hand over the dataset with its accounting.
     pub fn finish(mut self) -> Result<Loaded, DataError> {
         let mut staged = std::mem::take(&mut self.staged);
         self.number_units_by_spelling(&mut staged);
-        let counts: Vec<usize> = self
-            .observation_counts
-            .iter()
-            .map(|&n| n as usize)
-            .collect();
+        let factors = self.factor_table();
         // One sort puts rows in patient order and each timeline in its
         // order: sequential, cache-friendly partitioning beats moving rows
         // straight to their patient's bucket (a cache miss per row), and it
         // runs on every core.
-        staged.par_sort_unstable_by_key(|s| (s.patient, s.key()));
-        let mut duplicates: Vec<(Staged, u64)> = Vec::new();
-        let mut patients = Vec::with_capacity(self.patients.len());
-        let mut rest = staged.as_mut_slice();
+        staged.par_sort_unstable_by(Staged::order);
         let kinds = std::mem::take(&mut self.kinds);
-        for (index, staging) in std::mem::take(&mut self.patients).into_iter().enumerate() {
-            let n = counts.get(index).copied().unwrap_or(0).min(rest.len());
-            let (mine, others) = std::mem::take(&mut rest).split_at_mut(n);
-            rest = others;
-            let mut observations: Vec<Observation> = Vec::with_capacity(mine.len());
-            let mut first: Option<&Staged> = None;
-            for s in mine.iter() {
-                match first {
-                    Some(f) if same_row(f, s) => duplicates.push((*s, f.line)),
-                    _ => {
-                        first = Some(s);
-                        observations.push(s.observation());
-                    }
-                }
+        let mut stagings = std::mem::take(&mut self.patients);
+        let mut patients = Vec::with_capacity(stagings.len());
+        let mut duplicates: Vec<(Staged, u32)> = Vec::new();
+        // Patients are built from the back, a stretch of rows at a time
+        // (its patients side by side on every core), and the rows given
+        // back to the system as they go: the rows and the timelines are
+        // never both held whole.
+        while !stagings.is_empty() {
+            let from_row = staged.len().saturating_sub(BUILT_AT_ONCE);
+            let first_patient = staged
+                .get(from_row)
+                .map_or(0, |s| s.patient as usize)
+                .min(stagings.len() - 1);
+            let first_row = staged.partition_point(|s| (s.patient as usize) < first_patient);
+            let mut rows = staged.get(first_row..).unwrap_or_default();
+            let mut timelines = Vec::with_capacity(stagings.len() - first_patient);
+            for index in first_patient..stagings.len() {
+                let n = rows.partition_point(|s| s.patient as usize == index);
+                let (mine, rest) = rows.split_at(n);
+                timelines.push((index, mine));
+                rows = rest;
             }
-            let mut courses = staging.courses;
-            courses.sort_by(|a, b| (a.start, &a.drug, a.end).cmp(&(b.start, &b.drug, b.end)));
-            patients.push(Patient {
-                id: staging.id,
-                time_kind: kinds.get(index).copied().flatten().unwrap_or_default(),
-                observations,
-                courses,
-                info: staging.info.map(|(info, _)| info).unwrap_or_default(),
-            });
+            let built: Vec<(Patient, Vec<(Staged, u32)>)> = stagings
+                .drain(first_patient..)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .zip(timelines)
+                .map(|(staging, (index, rows))| {
+                    let kind = kinds.get(index).copied().flatten().unwrap_or_default();
+                    build(staging, kind, rows, &factors)
+                })
+                .collect();
+            for (patient, mut found) in built {
+                patients.push(patient);
+                duplicates.append(&mut found);
+            }
+            staged.truncate(first_row);
+            staged.shrink_to_fit();
         }
         drop(staged);
         duplicates.sort_by_key(|(s, _)| (s.file, s.line));
         for (s, first_line) in duplicates {
-            self.counts.duplicate(s.measure, s.unit);
-            let file = self.files.get(s.file as usize).cloned().unwrap_or_default();
-            let column = self
-                .value_columns
-                .get(s.file as usize)
+            self.counts.duplicate(s.measure, UnitId(u32::from(s.unit)));
+            let file = self
+                .files
+                .get(usize::from(s.file))
                 .cloned()
                 .unwrap_or_default();
-            self.bad(&file, s.line, column, RowReason::Duplicate { first_line })?;
+            let column = self
+                .value_columns
+                .get(usize::from(s.file))
+                .cloned()
+                .unwrap_or_default();
+            let reason = RowReason::Duplicate {
+                first_line: u64::from(first_line),
+            };
+            self.bad(&file, u64::from(s.line), column, reason)?;
         }
         patients.sort_by(|a, b| compare_ids(&a.id, &b.id));
         let mut skipped = std::mem::take(&mut self.skipped);
@@ -331,12 +420,22 @@ impl Loader<'_> {
             }
         }
         let renumber = |id: UnitId| UnitId(new_id.get(id.0 as usize).copied().unwrap_or(id.0));
+        let renumber_short = |id: u16| {
+            new_id
+                .get(usize::from(id))
+                .and_then(|&n| u16::try_from(n).ok())
+                .unwrap_or(id)
+        };
         for s in staged.iter_mut() {
-            s.unit = renumber(s.unit);
+            s.unit = renumber_short(s.unit);
         }
         self.counts.used = std::mem::take(&mut self.counts.used)
             .into_iter()
             .map(|((m, u), n)| ((m, renumber(u)), n))
+            .collect();
+        self.factors = std::mem::take(&mut self.factors)
+            .into_iter()
+            .map(|((m, u), f)| ((m, renumber(u)), f))
             .collect();
         self.units = order
             .iter()
@@ -349,6 +448,63 @@ impl Loader<'_> {
             .filter_map(|(i, s)| u32::try_from(i).ok().map(|i| (s.clone(), i)))
             .collect();
     }
+
+    /// The factors as a table indexed by `unit * MEASURES.len() + measure`.
+    fn factor_table(&self) -> Vec<f64> {
+        let mut table = vec![1.0; self.units.len() * MEASURES.len()];
+        for (&(measure, unit), &factor) in &self.factors {
+            if let Some(slot) = table.get_mut(unit.0 as usize * MEASURES.len() + measure.index()) {
+                *slot = factor;
+            }
+        }
+        table
+    }
+}
+
+/// How many rows are turned into timelines at a time: the memory held
+/// twice while they are.
+const BUILT_AT_ONCE: usize = 1 << 18;
+
+/// A patient from their sorted rows: the timeline, and the exact
+/// duplicates found, each with the line of the row it repeats.
+fn build(
+    staging: Staging,
+    time_kind: TimeKind,
+    rows: &[Staged],
+    factors: &[f64],
+) -> (Patient, Vec<(Staged, u32)>) {
+    let mut duplicates = Vec::new();
+    let mut observations: Vec<Observation> = Vec::with_capacity(rows.len());
+    let mut first: Option<&Staged> = None;
+    for s in rows {
+        match first {
+            Some(f) if same_row(f, s) => duplicates.push((*s, f.line)),
+            _ => {
+                first = Some(s);
+                let factor = factors
+                    .get(usize::from(s.unit) * MEASURES.len() + s.measure.index())
+                    .copied()
+                    .unwrap_or(1.0);
+                observations.push(Observation {
+                    day: s.day,
+                    value: s.original * factor,
+                    original: s.original,
+                    unit: UnitId(u32::from(s.unit)),
+                    measure: s.measure,
+                });
+            }
+        }
+    }
+    let mut courses = staging.courses;
+    courses.sort_by(|a, b| (a.start, &a.drug, a.end).cmp(&(b.start, &b.drug, b.end)));
+    let patient = Patient {
+        id: staging.id,
+        time_kind,
+        observations,
+        courses,
+        info: staging.info.map(|(info, _)| info).unwrap_or_default(),
+    };
+    (patient, duplicates)
 }
 
 /// Whether two rows are exact duplicates: same patient (the caller's
@@ -368,53 +524,4 @@ fn open(path: &Path) -> Result<(String, std::fs::File), DataError> {
         reason: e.to_string(),
     })?;
     Ok((name, file))
-}
-
-/// Byte strings interned by a 64-bit hash, their bytes kept side by side in
-/// one buffer: looking an id up touches a small table and a compact buffer
-/// instead of one heap box per id (a cache miss per row on big files).
-#[derive(Debug, Default)]
-struct Interner {
-    by_hash: FxHashMap<u64, (u32, u32, u32)>,
-    bytes: Vec<u8>,
-    /// Ids whose hash another id already has (practically never).
-    collided: FxHashMap<Box<[u8]>, u32>,
-}
-
-impl Interner {
-    fn hash(bytes: &[u8]) -> u64 {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = rustc_hash::FxBuildHasher.build_hasher();
-        h.write(bytes);
-        h.finish()
-    }
-
-    fn get(&self, bytes: &[u8]) -> Option<u32> {
-        let &(start, len, index) = self.by_hash.get(&Self::hash(bytes))?;
-        let stored = self
-            .bytes
-            .get(start as usize..start as usize + len as usize)?;
-        if stored == bytes {
-            Some(index)
-        } else {
-            self.collided.get(bytes).copied()
-        }
-    }
-
-    fn insert(&mut self, bytes: &[u8], index: u32) {
-        let (Ok(start), Ok(len)) = (u32::try_from(self.bytes.len()), u32::try_from(bytes.len()))
-        else {
-            self.collided.insert(bytes.into(), index);
-            return;
-        };
-        match self.by_hash.entry(Self::hash(bytes)) {
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.collided.insert(bytes.into(), index);
-            }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert((start, len, index));
-                self.bytes.extend_from_slice(bytes);
-            }
-        }
-    }
 }

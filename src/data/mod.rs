@@ -13,11 +13,15 @@
 //! spelling and measure, never per row.
 
 mod accounting;
+mod blocks;
+mod bytes_map;
 mod error;
+mod interner;
 mod loader;
 mod mapping;
 mod observations;
 mod patients;
+mod shard;
 mod table;
 pub mod time;
 mod treatments;
@@ -140,8 +144,8 @@ pub struct Patient {
     pub id: String,
     /// Whether the patient's times are days or dates.
     pub time_kind: TimeKind,
-    /// Observations sorted by (day, measure), then value and unit, so that
-    /// the order never depends on the input's row order.
+    /// Observations sorted by (day, measure), then unit and value as written, so
+    /// that the order never depends on the input's row order.
     pub observations: Vec<Observation>,
     /// Courses sorted by start, then drug.
     pub courses: Vec<Course>,

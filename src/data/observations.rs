@@ -3,16 +3,17 @@
 //! from one reused `ByteRecord`, and codes, units and times are looked up
 //! in caches keyed by the raw bytes.
 
+use super::bytes_map::BytesMap;
 use super::error::{DataError, RowReason};
 use super::loader::{Loader, Staged};
 use super::mapping::{CodeMeaning, Mapping};
-use super::table::{cell, line, number, text, Table};
+use super::shard::{Layout, Shard};
+use super::table::{cell, csv_error, next_row, number, text, LineEnds, Table};
 use super::time::{self, Expect, Moment};
-use super::{MeasureId, Observation, UnitId};
+use super::MeasureId;
 use crate::ast::Grade;
 use crate::measures::{Scale, MEASURES};
 use crate::units::{self, Analyte, Dimension};
-use rustc_hash::FxHashMap;
 use std::io::Read;
 
 /// Where the time is.
@@ -26,8 +27,9 @@ enum TimeColumns {
     },
 }
 
+/// Where an observations table's cells are.
 #[derive(Debug, Clone, Copy)]
-struct Columns {
+pub(super) struct Columns {
     patient: usize,
     time: TimeColumns,
     code: usize,
@@ -83,37 +85,24 @@ impl Columns {
 /// Codes seen so far, with what they mean and how many rows were not used.
 #[derive(Default)]
 struct CodeCache {
-    index: FxHashMap<Box<[u8]>, usize>,
+    index: BytesMap<usize>,
     entries: Vec<(String, CodeMeaning, u64)>,
-    last: Option<(Vec<u8>, usize)>,
 }
 
 impl CodeCache {
     fn lookup(&mut self, code: &[u8], mapping: &Mapping) -> usize {
-        if let Some((last, i)) = &self.last {
-            if last.as_slice() == code {
-                return *i;
-            }
+        if let Some(i) = self.index.get(code) {
+            return i;
         }
-        let i = match self.index.get(code) {
-            Some(i) => *i,
-            None => {
-                let text = text(code);
-                let meaning = if code.is_empty() {
-                    CodeMeaning::NotUsed
-                } else {
-                    mapping.code(&text)
-                };
-                self.entries.push((text, meaning, 0));
-                let i = self.entries.len() - 1;
-                self.index.insert(code.into(), i);
-                i
-            }
+        let text = text(code);
+        let meaning = if code.is_empty() {
+            CodeMeaning::NotUsed
+        } else {
+            mapping.code(&text)
         };
-        let last = self.last.get_or_insert_with(|| (Vec::new(), i));
-        last.0.clear();
-        last.0.extend_from_slice(code);
-        last.1 = i;
+        self.entries.push((text, meaning, 0));
+        let i = self.entries.len() - 1;
+        self.index.insert(code, i);
         i
     }
 }
@@ -121,7 +110,8 @@ impl CodeCache {
 /// A unit spelling resolved for one measure: the interned spelling and the
 /// factor to the canonical unit, or why it does not fit; with the rows used.
 struct UnitEntry {
-    resolved: Result<(UnitId, f64), RowReason>,
+    /// The shard's unit id and the factor.
+    resolved: Result<(u16, f64), RowReason>,
     measure: MeasureId,
     used: u64,
 }
@@ -129,19 +119,19 @@ struct UnitEntry {
 #[derive(Default)]
 struct UnitCache {
     /// Per measure index, raw spelling → entry.
-    index: Vec<FxHashMap<Box<[u8]>, usize>>,
+    index: Vec<BytesMap<usize>>,
     entries: Vec<UnitEntry>,
 }
 
 impl UnitCache {
-    fn lookup(&mut self, loader: &mut Loader, measure: MeasureId, raw: &[u8]) -> usize {
+    fn lookup(&mut self, shard: &mut Shard, measure: MeasureId, raw: &[u8]) -> usize {
         if self.index.len() < MEASURES.len() {
-            self.index.resize_with(MEASURES.len(), FxHashMap::default);
+            self.index.resize_with(MEASURES.len(), BytesMap::default);
         }
         if let Some(i) = self.index.get(measure.index()).and_then(|m| m.get(raw)) {
-            return *i;
+            return i;
         }
-        let resolved = resolve_unit(loader, measure, raw);
+        let resolved = resolve_unit(shard, measure, raw);
         self.entries.push(UnitEntry {
             resolved,
             measure,
@@ -149,27 +139,27 @@ impl UnitCache {
         });
         let i = self.entries.len() - 1;
         if let Some(m) = self.index.get_mut(measure.index()) {
-            m.insert(raw.into(), i);
+            m.insert(raw, i);
         }
         i
     }
 }
 
 fn resolve_unit(
-    loader: &mut Loader,
+    shard: &mut Shard,
     measure: MeasureId,
     raw: &[u8],
-) -> Result<(UnitId, f64), RowReason> {
+) -> Result<(u16, f64), RowReason> {
     let m = measure.measure();
     let spelling = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
     let (spelling, unit) = if spelling.is_empty() {
-        match loader.mapping.default_unit(measure) {
+        match shard.mapping().default_unit(measure) {
             Some((s, u)) => (s.to_string(), u),
             None if m.scale != Scale::Quantity => (String::new(), units::DIMENSIONLESS),
             None => return Err(RowReason::MissingUnit { measure: m.id }),
         }
     } else {
-        match loader.mapping.unit(spelling) {
+        match shard.mapping().unit(spelling) {
             Some(u) => (spelling.to_string(), u),
             None => {
                 return Err(RowReason::UnknownUnit {
@@ -200,7 +190,7 @@ fn resolve_unit(
             expected,
         });
     };
-    Ok((loader.unit_id(&spelling), factor))
+    Ok((shard.unit_id(&spelling)?, factor))
 }
 
 /// Read a value cell as written: a number, a grade's rank, 0 or 1.
@@ -265,96 +255,122 @@ impl TimeCache {
     }
 }
 
-/// Read an observations table into the loader.
+/// Read an observations table into the loader, as one shard.
 pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result<(), DataError> {
     let mut table = Table::open(name, input)?;
-    let columns = Columns::resolve(&table, &loader.mapping)?;
-    let file = loader.add_file(name, table.column_name(columns.value));
+    let layout = layout(loader, &table)?;
+    let mut shard = Shard::new(loader);
+    read_rows(&mut shard, &layout, table.reader(), 0);
+    let read = shard.out;
+    loader.absorb(read)
+}
+
+/// Find an observations table's columns and register the file.
+pub(super) fn layout<R: Read>(
+    loader: &mut Loader,
+    table: &Table<R>,
+) -> Result<Layout<Columns>, DataError> {
+    let columns = Columns::resolve(table, &loader.mapping)?;
+    let file = loader.add_file(&table.name, table.column_name(columns.value))?;
+    Ok(Layout {
+        name: table.name.clone(),
+        file,
+        columns,
+        header: table.header().to_vec(),
+    })
+}
+
+/// Read the rows of `reader` into the shard, until the end or the first
+/// error (in the shard's output); `line_offset` lines come before the
+/// reader's first.
+pub(super) fn read_rows<R: LineEnds>(
+    shard: &mut Shard,
+    layout: &Layout<Columns>,
+    reader: &mut csv::Reader<R>,
+    line_offset: u64,
+) {
     let mut codes = CodeCache::default();
     let mut unit_cache = UnitCache::default();
     let mut times = TimeCache::default();
     let mut record = csv::ByteRecord::new();
-    let result = loop {
-        match table.next(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break Ok(()),
-            Err(e) => break Err(e),
-        }
-        loader.counts.rows += 1;
-        let code = codes.lookup(cell(&record, columns.code), &loader.mapping);
+    loop {
+        let line = match next_row(reader, &mut record) {
+            Ok(Some(line)) => line_offset + line,
+            Ok(None) => break,
+            Err(e) => {
+                shard.out.error = Some(csv_error(&layout.name, &e, line_offset));
+                break;
+            }
+        };
+        shard.out.counts.rows += 1;
+        let Ok(short_line) = u32::try_from(line) else {
+            shard.out.error = Some(DataError::TooLarge {
+                file: layout.name.clone(),
+                reason: "more than 4,294,967,295 lines".into(),
+            });
+            break;
+        };
+        let code = codes.lookup(cell(&record, layout.columns.code), shard.mapping());
         let measure = match codes.entries.get_mut(code) {
             Some((_, CodeMeaning::Measure(m), _)) => *m,
             Some((_, CodeMeaning::NotUsed, n)) => {
                 *n += 1;
-                loader.counts.not_used += 1;
+                shard.out.counts.not_used += 1;
                 continue;
             }
             None => continue,
         };
         match row(
-            loader,
+            shard,
             &record,
-            columns,
+            layout.columns,
             measure,
             &mut unit_cache,
             &mut times,
         ) {
-            Ok((obs, second, patient)) => {
-                if let Some(n) = loader.observation_counts.get_mut(patient as usize) {
-                    *n += 1;
-                    loader.staged.push(Staged {
-                        day: obs.day,
-                        value: obs.value,
-                        original: obs.original,
-                        line: line(&record),
-                        patient,
-                        unit: obs.unit,
-                        second,
-                        file,
-                        measure: obs.measure,
-                    });
-                }
+            Ok(mut staged) => {
+                staged.line = short_line;
+                staged.file = layout.file;
+                shard.out.staged.push(staged);
             }
             Err((column, reason)) => {
-                loader.counts.skip(measure);
-                if let Err(e) = loader.bad(name, line(&record), table.column_name(column), reason) {
-                    break Err(e);
+                shard.out.counts.skip(measure);
+                if !shard.bad(layout, line, column, reason) {
+                    break;
                 }
             }
         }
-    };
+    }
     for (text, meaning, n) in codes.entries {
         if meaning == CodeMeaning::NotUsed && n > 0 {
-            *loader.counts.not_used_codes.entry(text).or_default() += n;
+            *shard.out.counts.not_used_codes.entry(text).or_default() += n;
         }
     }
     for entry in unit_cache.entries {
-        if let (Ok((unit, _)), n @ 1..) = (&entry.resolved, entry.used) {
-            *loader
-                .counts
-                .used
-                .entry((entry.measure, *unit))
-                .or_default() += n;
+        if let Ok((unit, factor)) = entry.resolved {
+            shard
+                .out
+                .factors
+                .push((entry.measure, unit, factor, entry.used));
         }
     }
-    result
 }
 
-/// One row of a known measure: the observation, its second of the day and
-/// its patient, or the column at fault and why.
+/// One row of a known measure, staged (without its line and file), or
+/// the column at fault and why.
 fn row(
-    loader: &mut Loader,
+    shard: &mut Shard,
     record: &csv::ByteRecord,
     columns: Columns,
     measure: MeasureId,
     unit_cache: &mut UnitCache,
     times: &mut TimeCache,
-) -> Result<(Observation, u32, u32), (usize, RowReason)> {
+) -> Result<Staged, (usize, RowReason)> {
     let patient_cell = cell(record, columns.patient);
     if patient_cell.is_empty() {
         return Err((columns.patient, RowReason::Empty));
     }
-    let patient = loader
+    let patient = shard
         .patient(patient_cell)
         .map_err(|r| (columns.patient, r))?;
     let (time_column, time_cell, expect) = match columns.time {
@@ -371,26 +387,28 @@ fn row(
     let moment = times
         .parse(time_cell, expect)
         .map_err(|r| (time_column, r))?;
-    loader
+    shard
         .check_kind(patient, moment.kind)
         .map_err(|r| (time_column, r))?;
     let scale = measure.measure().scale;
     let original =
         parse_value(cell(record, columns.value), scale).map_err(|r| (columns.value, r))?;
     let raw_unit = columns.unit.map_or(&[][..], |i| cell(record, i));
-    let entry_index = unit_cache.lookup(loader, measure, raw_unit);
+    let entry_index = unit_cache.lookup(shard, measure, raw_unit);
     let unit_column = columns.unit.unwrap_or(columns.value);
     let Some(entry) = unit_cache.entries.get_mut(entry_index) else {
         return Err((unit_column, RowReason::Empty));
     };
-    let (unit, factor) = entry.resolved.clone().map_err(|r| (unit_column, r))?;
+    let (unit, _) = entry.resolved.clone().map_err(|r| (unit_column, r))?;
     entry.used += 1;
-    let obs = Observation {
+    Ok(Staged {
         day: moment.day,
-        value: original * factor,
         original,
+        patient,
+        line: 0,
+        second: u32::try_from(moment.second).unwrap_or(0),
         unit,
         measure,
-    };
-    Ok((obs, u32::try_from(moment.second).unwrap_or(0), patient))
+        file: 0,
+    })
 }

@@ -4,7 +4,7 @@
 use super::error::{DataError, RowReason};
 use super::loader::Loader;
 use super::table::number;
-use super::table::{cell, line, text, Table};
+use super::table::{cell, text, Table};
 use super::time::{self, Expect};
 use super::{PatientInfo, Sex};
 use std::io::Read;
@@ -34,9 +34,8 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
         index_date: optional(&m.index_date, "index_date")?,
     };
     let mut record = csv::ByteRecord::new();
-    while table.next(&mut record)? {
+    while let Some(line) = table.next(&mut record)? {
         loader.counts.patients.rows += 1;
-        let line = line(&record);
         match info(loader, &record, &columns, line) {
             Ok(()) => loader.counts.patients.used += 1,
             Err((column, reason)) => {

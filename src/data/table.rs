@@ -1,30 +1,111 @@
 //! A CSV table read row by row into one reused `ByteRecord` (no allocation
-//! per row), with its header matched case-insensitively.
+//! per row), with its header matched case-insensitively, and each row's
+//! true line.
 
 use super::error::{DataError, RowReason};
+use std::collections::VecDeque;
 use std::io::Read;
 
 /// An open CSV table.
 pub(crate) struct Table<R> {
     /// The file name as given, for errors.
     pub name: String,
-    reader: csv::Reader<R>,
+    reader: csv::Reader<Tracked<R>>,
     header: Vec<String>,
+}
+
+/// An input that can say how many line ends follow one another from a
+/// byte offset on. The csv reader skips blank lines without counting them
+/// in the line it gives the row after (BurntSushi/rust-csv#208): a row's
+/// line is that line plus the blank lines at the row's start.
+pub(crate) trait LineEnds: Read {
+    /// How many `\n` bytes follow one another from `byte` on (no earlier
+    /// offset is asked for after this one).
+    fn blank_lines_at(&mut self, byte: u64) -> u64;
+}
+
+/// Any input, with the offsets of its line ends not yet asked about.
+pub(crate) struct Tracked<R> {
+    inner: R,
+    read: u64,
+    line_ends: VecDeque<u64>,
+}
+
+impl<R: Read> Tracked<R> {
+    /// Track `inner`.
+    pub fn new(inner: R) -> Tracked<R> {
+        Tracked {
+            inner,
+            read: 0,
+            line_ends: VecDeque::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf.get(..n).unwrap_or_default().iter().enumerate() {
+            if b == b'\n' {
+                self.line_ends.push_back(self.read + i as u64);
+            }
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read> LineEnds for Tracked<R> {
+    fn blank_lines_at(&mut self, byte: u64) -> u64 {
+        while self.line_ends.front().is_some_and(|&at| at < byte) {
+            self.line_ends.pop_front();
+        }
+        let mut run = 0;
+        while self.line_ends.get(run as usize) == Some(&(byte + run)) {
+            run += 1;
+        }
+        run
+    }
+}
+
+/// Bytes in memory, read as an input.
+pub(crate) struct Bytes<'a> {
+    all: &'a [u8],
+    read: usize,
+}
+
+impl<'a> Bytes<'a> {
+    /// Read `all`.
+    pub fn new(all: &'a [u8]) -> Bytes<'a> {
+        Bytes { all, read: 0 }
+    }
+}
+
+impl Read for Bytes<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = self.all.get(self.read..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        if let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        self.read += n;
+        Ok(n)
+    }
+}
+
+impl LineEnds for Bytes<'_> {
+    fn blank_lines_at(&mut self, byte: u64) -> u64 {
+        let from = usize::try_from(byte).unwrap_or(usize::MAX);
+        let rest = self.all.get(from..).unwrap_or_default();
+        rest.iter().take_while(|&&b| b == b'\n').count() as u64
+    }
 }
 
 impl<R: Read> Table<R> {
     /// Open a table and read its header; an empty input has none.
     pub fn open(name: &str, input: R) -> Result<Table<R>, DataError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .buffer_capacity(1 << 16)
-            // With CRLF as the terminator the csv crate gives each record the
-            // line of the one before it; ending records at `\n` alone keeps
-            // the lines right, and the `\r` left on the last cell is trimmed.
-            .terminator(csv::Terminator::Any(b'\n'))
-            .has_headers(true)
-            .from_reader(input);
-        let header = reader.byte_headers().map_err(|e| csv_error(name, &e))?;
+        let mut reader = builder().has_headers(true).from_reader(Tracked::new(input));
+        let header = reader.byte_headers().map_err(|e| csv_error(name, &e, 0))?;
         let mut cells: Vec<String> = header
             .iter()
             .map(|c| String::from_utf8_lossy(c).trim().to_string())
@@ -77,6 +158,16 @@ impl<R: Read> Table<R> {
         })
     }
 
+    /// The header's names.
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The reader, at the first row after the header.
+    pub fn reader(&mut self) -> &mut csv::Reader<Tracked<R>> {
+        &mut self.reader
+    }
+
     /// The header's name of column `index`.
     pub fn column_name(&self, index: usize) -> String {
         self.header.get(index).cloned().unwrap_or_default()
@@ -93,24 +184,52 @@ impl<R: Read> Table<R> {
         format!("{}{more}", shown.join(", "))
     }
 
-    /// Read the next row into `record`; `false` at the end. Blank lines
-    /// (a lone `\r` included) are not rows.
-    pub fn next(&mut self, record: &mut csv::ByteRecord) -> Result<bool, DataError> {
-        loop {
-            let more = self
-                .reader
-                .read_byte_record(record)
-                .map_err(|e| csv_error(&self.name, &e))?;
-            if !more || record.len() != 1 || !cell(record, 0).is_empty() {
-                return Ok(more);
-            }
-        }
+    /// Read the next row into `record`: its line, `None` at the end.
+    /// Blank lines (a lone `\r` included) are not rows.
+    pub fn next(&mut self, record: &mut csv::ByteRecord) -> Result<Option<u64>, DataError> {
+        next_row(&mut self.reader, record).map_err(|e| csv_error(&self.name, &e, 0))
     }
 }
 
-/// The line of the row just read (1-based, the header being line 1).
-pub(crate) fn line(record: &csv::ByteRecord) -> u64 {
-    record.position().map_or(0, csv::Position::line)
+/// How every table is read.
+fn builder() -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        // With CRLF as the terminator the csv crate gives each record the
+        // line of the one before it; ending records at `\n` alone keeps
+        // the lines right, and the `\r` left on the last cell is trimmed.
+        .terminator(csv::Terminator::Any(b'\n'));
+    builder
+}
+
+/// A reader of rows without a header (a stretch of a table that starts at
+/// a row), read as [`Table`] reads its rows.
+pub(crate) fn rows_reader<R: LineEnds>(input: R) -> csv::Reader<R> {
+    builder().has_headers(false).from_reader(input)
+}
+
+/// Read the next row into `record`: its line (counted from the reader's
+/// first), `None` at the end. Blank lines (a lone `\r` included) are not
+/// rows.
+pub(crate) fn next_row<R: LineEnds>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+) -> Result<Option<u64>, csv::Error> {
+    loop {
+        if !reader.read_byte_record(record)? {
+            return Ok(None);
+        }
+        if record.len() == 1 && cell(record, 0).is_empty() {
+            continue;
+        }
+        let Some(position) = record.position() else {
+            return Ok(Some(0));
+        };
+        let blank = reader.get_mut().blank_lines_at(position.byte());
+        return Ok(Some(position.line() + blank));
+    }
 }
 
 /// Cell `index` of `record`, trimmed; empty where the row is short.
@@ -123,7 +242,9 @@ pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn csv_error(name: &str, e: &csv::Error) -> DataError {
+/// A reader's error as ours; `line_offset` lines come before the reader's
+/// first.
+pub(crate) fn csv_error(name: &str, e: &csv::Error, line_offset: u64) -> DataError {
     match e.kind() {
         csv::ErrorKind::Io(io) => DataError::Unreadable {
             file: name.into(),
@@ -131,7 +252,7 @@ fn csv_error(name: &str, e: &csv::Error) -> DataError {
         },
         _ => DataError::Csv {
             file: name.into(),
-            line: e.position().map_or(0, csv::Position::line),
+            line: line_offset + e.position().map_or(0, csv::Position::line),
             reason: e.to_string(),
         },
     }

@@ -3,7 +3,7 @@
 
 use super::error::{DataError, RowReason};
 use super::loader::Loader;
-use super::table::{cell, line, number, text, Table};
+use super::table::{cell, number, text, Table};
 use super::time::{self, Expect};
 use super::Course;
 use std::io::Read;
@@ -31,7 +31,7 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
         unit: optional(&m.unit, "unit")?,
     };
     let mut record = csv::ByteRecord::new();
-    while table.next(&mut record)? {
+    while let Some(line) = table.next(&mut record)? {
         loader.counts.treatments.rows += 1;
         match course(loader, &record, &columns) {
             Ok((patient, course)) => {
@@ -42,7 +42,7 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
             }
             Err((column, reason)) => {
                 loader.counts.treatments.skipped += 1;
-                loader.bad(name, line(&record), table.column_name(column), reason)?;
+                loader.bad(name, line, table.column_name(column), reason)?;
             }
         }
     }
