@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 /// Byte strings and their indices.
 #[derive(Debug, Default)]
 pub(super) struct Interner {
+    tiny: FxHashMap<u64, u32>,
     short: FxHashMap<u128, u32>,
     by_hash: FxHashMap<u64, (u32, u32, u32)>,
     bytes: Vec<u8>,
@@ -19,6 +20,8 @@ pub(super) struct Interner {
 /// What a string is filed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Key {
+    /// The bytes themselves and their length (up to 7 bytes).
+    Tiny(u64),
     /// The bytes themselves and their length (up to 15 bytes).
     Short(u128),
     /// A hash of longer bytes.
@@ -28,7 +31,14 @@ pub(super) enum Key {
 impl Interner {
     /// What `bytes` are filed under.
     pub fn key(bytes: &[u8]) -> Key {
-        if bytes.len() < 16 {
+        if bytes.len() < 8 {
+            let mut packed = [0u8; 8];
+            if let Some(head) = packed.get_mut(..bytes.len()) {
+                head.copy_from_slice(bytes);
+            }
+            packed[7] = bytes.len() as u8;
+            Key::Tiny(u64::from_le_bytes(packed))
+        } else if bytes.len() < 16 {
             let mut packed = [0u8; 16];
             if let Some(head) = packed.get_mut(..bytes.len()) {
                 head.copy_from_slice(bytes);
@@ -51,6 +61,7 @@ impl Interner {
     /// The index of `bytes`, whose [`Interner::key`] is `key`.
     pub fn get_keyed(&self, key: Key, bytes: &[u8]) -> Option<u32> {
         match key {
+            Key::Tiny(packed) => self.tiny.get(&packed).copied(),
             Key::Short(packed) => self.short.get(&packed).copied(),
             Key::Hash(hash) => self.get_hashed(hash, bytes),
         }
@@ -76,6 +87,9 @@ impl Interner {
     /// File `bytes`, whose [`Interner::key`] is `key`, under `index`.
     pub fn insert_keyed(&mut self, key: Key, bytes: &[u8], index: u32) {
         match key {
+            Key::Tiny(packed) => {
+                self.tiny.insert(packed, index);
+            }
             Key::Short(packed) => {
                 self.short.insert(packed, index);
             }
