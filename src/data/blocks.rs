@@ -48,7 +48,7 @@ fn read_in_blocks<R: Read>(
     let (Some(header_end), true) = (header_end, header_is_plain) else {
         // An empty file, a quoted or blank first line, a header longer
         // than a block: the general reader.
-        return loader.read_observations(name, Cursor::new(buffer).chain(input));
+        return super::observations::read(loader, name, Cursor::new(buffer).chain(input));
     };
     let layout = {
         let table = Table::open(name, buffer.get(..header_end).unwrap_or_default())?;
@@ -223,7 +223,7 @@ mod tests {
         });
         let read = match blocks {
             Some((block, parts)) => read_in_blocks(&mut loader, "obs.csv", bytes, block, parts),
-            None => loader.read_observations("obs.csv", bytes),
+            None => super::super::observations::read(&mut loader, "obs.csv", bytes),
         };
         match read.and_then(|()| loader.finish()) {
             Ok(loaded) => format!("{loaded:?}"),

@@ -124,9 +124,10 @@ impl<'m> Loader<'m> {
         }
     }
 
-    /// Read an observations table.
+    /// Read an observations table: in blocks, each split across threads
+    /// (see [`super::blocks`]).
     pub fn read_observations<R: Read>(&mut self, name: &str, input: R) -> Result<(), DataError> {
-        super::observations::read(self, name, input)
+        super::blocks::read(self, name, input)
     }
 
     /// Read a treatments table.
