@@ -13,7 +13,7 @@ pub mod prepare;
 pub mod treatments;
 pub mod truth;
 
-pub use outcome::{evaluate, DayState, EventOutcome, PatientOutcome};
+pub use outcome::{evaluate, evaluate_with, DayState, EventOutcome, PatientOutcome, Workspace};
 pub use truth::Truth;
 
 use crate::data::Dataset;
@@ -26,6 +26,8 @@ pub fn evaluate_all(plan: &Plan, dataset: &Dataset) -> Vec<PatientOutcome> {
     dataset
         .patients
         .par_iter()
-        .map(|p| evaluate(plan, p))
+        .map_init(Workspace::default, |workspace, p| {
+            evaluate_with(plan, p, workspace)
+        })
         .collect()
 }

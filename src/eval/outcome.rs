@@ -3,7 +3,7 @@
 //! phenotypes and follow-up.
 
 use super::engine::{Engine, Mode};
-use super::prepare::{prepare, NoIndex, Prepared};
+use super::prepare::{prepare_with, Buffers as PrepareBuffers, NoIndex, Prepared};
 use super::truth::Truth;
 use crate::data::Patient;
 use crate::plan::{NamedId, Plan};
@@ -75,10 +75,26 @@ impl PatientOutcome {
     }
 }
 
+/// What evaluating a patient needs besides the patient, kept from one
+/// patient to the next by whoever evaluates many (one per thread).
+#[derive(Debug, Default)]
+pub struct Workspace {
+    prepare: PrepareBuffers,
+}
+
 /// Evaluate one patient.
 pub fn evaluate(plan: &Plan, patient: &Patient) -> PatientOutcome {
-    match prepare(plan, patient) {
-        Ok(prepared) => outcome(plan, &prepared),
+    evaluate_with(plan, patient, &mut Workspace::default())
+}
+
+/// [`evaluate`], reusing the buffers of a workspace.
+pub fn evaluate_with(plan: &Plan, patient: &Patient, workspace: &mut Workspace) -> PatientOutcome {
+    match prepare_with(plan, patient, &mut workspace.prepare) {
+        Ok(prepared) => {
+            let result = outcome(plan, &prepared);
+            prepared.recycle(&mut workspace.prepare);
+            result
+        }
         Err(NoIndex::DrugNeverGiven(drug)) => not_evaluable(
             plan,
             patient,
