@@ -3,11 +3,13 @@
 //!
 //! - [`prepare`]: one patient's data on the plan's time axis.
 //! - [`engine`]: node evaluation (three-valued) over assessment days.
+//! - [`memo`]: the engine's memory of computed truths, reused per thread.
 //! - [`treatments`]: exposure, dose, tapering, stops.
 //! - [`outcome`]: states, best response, events, phenotypes.
 
 pub mod engine;
 pub mod explain;
+pub mod memo;
 pub mod outcome;
 pub mod prepare;
 pub mod treatments;

@@ -3,10 +3,11 @@
 //! phenotypes and follow-up.
 
 use super::engine::{Engine, Mode};
+use super::memo::Buffers as EngineBuffers;
 use super::prepare::{prepare_with, Buffers as PrepareBuffers, NoIndex, Prepared};
 use super::truth::Truth;
 use crate::data::Patient;
-use crate::plan::{NamedId, Plan};
+use crate::plan::{NamedId, NodeId, Plan};
 use serde::Serialize;
 
 /// The state on one assessment day.
@@ -80,6 +81,7 @@ impl PatientOutcome {
 #[derive(Debug, Default)]
 pub struct Workspace {
     prepare: PrepareBuffers,
+    engine: EngineBuffers,
 }
 
 /// Evaluate one patient.
@@ -91,7 +93,10 @@ pub fn evaluate(plan: &Plan, patient: &Patient) -> PatientOutcome {
 pub fn evaluate_with(plan: &Plan, patient: &Patient, workspace: &mut Workspace) -> PatientOutcome {
     match prepare_with(plan, patient, &mut workspace.prepare) {
         Ok(prepared) => {
-            let result = outcome(plan, &prepared);
+            let mut engine =
+                Engine::with_buffers(plan, &prepared, std::mem::take(&mut workspace.engine));
+            let result = outcome(plan, &prepared, &mut engine);
+            workspace.engine = engine.into_buffers();
             prepared.recycle(&mut workspace.prepare);
             result
         }
@@ -131,18 +136,12 @@ fn not_evaluable(plan: &Plan, patient: &Patient, note: String) -> PatientOutcome
     }
 }
 
-fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
-    let mut engine = Engine::new(plan, p);
-    let lines: Vec<Option<Vec<Truth>>> = plan
-        .categories
-        .iter()
-        .map(|&c| engine.line(c, Mode::Carried))
-        .collect();
+fn outcome(plan: &Plan, p: &Prepared<'_>, engine: &mut Engine<'_>) -> PatientOutcome {
     let states: Vec<DayState> = p
         .days
         .iter()
         .enumerate()
-        .map(|(i, &day)| day_state(plan, &mut engine, &lines, i, day))
+        .map(|(i, &day)| day_state(plan, engine, i, day))
         .collect();
 
     let otherwise = plan.categories.len().checked_sub(1);
@@ -151,8 +150,9 @@ fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
         .and_then(|c| plan.categories.get(c))
         .and_then(|&n| plan.named.get(n))
         .map_or_else(|| NE.to_string(), |n| n.name.clone());
-    let best_is_otherwise =
-        best.is_some() && best == otherwise && lines.last().is_some_and(Option::is_none);
+    let best_is_otherwise = best.is_some()
+        && best == otherwise
+        && otherwise.is_some_and(|k| line_body(plan, k).is_none());
     let best_response_day = match best {
         Some(c) if !best_is_otherwise => {
             states.iter().find(|s| s.category == Some(c)).map(|s| s.day)
@@ -160,8 +160,8 @@ fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
         _ => None,
     };
     let first_remission_day = plan.remission.and_then(|r| {
-        let truths = engine.named(r, Mode::Carried);
-        truths
+        engine
+            .named_truths(r, Mode::Carried)
             .iter()
             .position(|t| *t == Truth::True)
             .and_then(|i| p.days.get(i).copied())
@@ -176,7 +176,7 @@ fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
     let events = plan
         .events
         .iter()
-        .map(|&e| event_outcome(plan, &mut engine, p, e))
+        .map(|&e| event_outcome(plan, engine, p, e))
         .collect();
     let phenotypes = plan
         .phenotypes
@@ -217,19 +217,25 @@ fn event_outcome(
     }
 }
 
+/// The condition of the `k`th response line; `None` for `otherwise`.
+fn line_body(plan: &Plan, k: usize) -> Option<NodeId> {
+    plan.categories
+        .get(k)
+        .and_then(|&c| plan.named.get(c))
+        .and_then(|n| n.body)
+}
+
 /// The first true line wins; unknown lines above it make it uncertain; no
 /// true line and some unknown: `NE`; all false: `otherwise`.
-fn day_state(
-    plan: &Plan,
-    engine: &mut Engine<'_>,
-    lines: &[Option<Vec<Truth>>],
-    i: usize,
-    day: i64,
-) -> DayState {
+fn day_state(plan: &Plan, engine: &mut Engine<'_>, i: usize, day: i64) -> DayState {
     let mut unknown: Vec<usize> = Vec::new();
-    for (k, line) in lines.iter().enumerate() {
-        let truth = match line {
-            Some(truths) => truths.get(i).copied().unwrap_or(Truth::Unknown),
+    for k in 0..plan.categories.len() {
+        let truth = match line_body(plan, k) {
+            Some(body) => engine
+                .truths(body, Mode::Carried)
+                .get(i)
+                .copied()
+                .unwrap_or(Truth::Unknown),
             // `otherwise`: takes what is left only when nothing is unknown.
             None if unknown.is_empty() => Truth::True,
             None => Truth::False,
