@@ -34,6 +34,7 @@ impl Mode {
 const RELATIVE_TOLERANCE: f64 = 1e-9;
 
 /// `a op b`, with values within the tolerance taken as equal.
+#[inline]
 pub fn holds(a: f64, op: CmpOp, b: f64) -> bool {
     let equal = (a - b).abs() <= RELATIVE_TOLERANCE * a.abs().max(b.abs());
     match op {
@@ -394,7 +395,7 @@ impl<'a> Engine<'a> {
         ops: &[NodeId],
         mode: Mode,
         start: Truth,
-        f: fn(Truth, Truth) -> Truth,
+        f: impl Fn(Truth, Truth) -> Truth,
         out: &mut Vec<Truth>,
     ) {
         out.resize(self.len(), start);

@@ -262,6 +262,9 @@ fn day_state(plan: &Plan, engine: &mut Engine<'_>, i: usize, day: i64) -> DaySta
 }
 
 fn reasons(plan: &Plan, engine: &mut Engine<'_>, unknown: &[usize], i: usize) -> String {
+    if unknown.is_empty() {
+        return String::new();
+    }
     unknown
         .iter()
         .filter_map(|&k| {
