@@ -93,7 +93,14 @@ pub struct Buffers {
     observed: Vec<bool>,
     observed_days: Vec<i64>,
     scratch: Vec<f64>,
+    exposures: Vec<Vec<Exposure>>,
 }
+
+/// The vocabulary's weight and height, looked up once.
+static BODY_MEASURES: std::sync::OnceLock<(
+    Option<crate::data::MeasureId>,
+    Option<crate::data::MeasureId>,
+)> = std::sync::OnceLock::new();
 
 impl Prepared<'_> {
     /// Hand the prepared vectors back for the next patient.
@@ -101,6 +108,7 @@ impl Prepared<'_> {
         buffers.series = self.series;
         buffers.days = self.days;
         buffers.observed = self.observed;
+        buffers.exposures = self.exposures;
     }
 }
 
@@ -147,33 +155,40 @@ pub fn prepare_with<'a>(
     }
     let mut observed = std::mem::take(&mut buffers.observed);
     observed.clear();
-    observed.extend(days.iter().map(|d| observed_days.binary_search(d).is_ok()));
+    // Both ascending, the observed days among the assessment days.
+    let mut seen = observed_days.iter().peekable();
+    observed.extend(days.iter().map(|d| {
+        while seen.next_if(|&&o| o < *d).is_some() {}
+        seen.next_if(|&&o| o == *d).is_some()
+    }));
 
     for (slot, s) in series.iter_mut().enumerate() {
         let valid = plan.measures.get(slot).map_or(0.0, |m| m.valid_days);
         fill_series(s, &days, valid, plan.baseline);
     }
 
-    let exposures = plan
-        .drugs
-        .iter()
-        .map(|drug| {
-            let courses: Vec<Course> = patient
-                .courses
-                .iter()
-                .filter(|c| drug.members.contains(&c.drug))
-                .map(|c| Course {
-                    start: relative(c.start),
-                    end: c.end.map(relative),
-                    ..c.clone()
-                })
-                .collect();
-            merge_exposures(courses)
-        })
-        .collect();
+    let mut exposures = std::mem::take(&mut buffers.exposures);
+    exposures.truncate(plan.drugs.len());
+    for e in &mut exposures {
+        e.clear();
+    }
+    exposures.resize_with(plan.drugs.len(), Vec::new);
+    for (drug, out) in plan.drugs.iter().zip(&mut exposures) {
+        let courses: Vec<Course> = patient
+            .courses
+            .iter()
+            .filter(|c| drug.members.contains(&c.drug))
+            .map(|c| Course {
+                start: relative(c.start),
+                end: c.end.map(relative),
+                ..c.clone()
+            })
+            .collect();
+        merge_exposures(courses, out);
+    }
 
-    let latest = |id: &str| {
-        let measure = crate::data::MeasureId::of(id)?;
+    let latest = |measure: Option<crate::data::MeasureId>| {
+        let measure = measure?;
         patient
             .observations
             .iter()
@@ -181,6 +196,12 @@ pub fn prepare_with<'a>(
             .find(|o| o.measure == measure)
             .map(|o| o.value)
     };
+    let (weight, height) = *BODY_MEASURES.get_or_init(|| {
+        (
+            crate::data::MeasureId::of("weight"),
+            crate::data::MeasureId::of("height"),
+        )
+    });
     Ok(Prepared {
         patient,
         index,
@@ -189,8 +210,8 @@ pub fn prepare_with<'a>(
         series,
         exposures,
         followup,
-        weight_kg: patient.info.weight_kg.or_else(|| latest("weight")),
-        height_cm: patient.info.height_cm.or_else(|| latest("height")),
+        weight_kg: patient.info.weight_kg.or_else(|| latest(weight)),
+        height_cm: patient.info.height_cm.or_else(|| latest(height)),
     })
 }
 
@@ -361,11 +382,11 @@ fn baseline_value(values: &[DayValue], rule: BaselinePlan) -> Option<f64> {
     })
 }
 
-/// Merge courses into continuous exposures: a course that starts no later
-/// than the day after the previous one ends continues it.
-fn merge_exposures(mut courses: Vec<Course>) -> Vec<Exposure> {
+/// Merge courses into continuous exposures, into `out` (empty): a course
+/// that starts no later than the day after the previous one ends continues
+/// it.
+fn merge_exposures(mut courses: Vec<Course>, out: &mut Vec<Exposure>) {
     courses.sort_by_key(|c| (c.start, c.end.unwrap_or(i64::MAX)));
-    let mut out: Vec<Exposure> = Vec::new();
     for course in courses {
         match out.last_mut() {
             Some(e)
@@ -385,5 +406,4 @@ fn merge_exposures(mut courses: Vec<Course>) -> Vec<Exposure> {
             }),
         }
     }
-    out
 }
