@@ -82,6 +82,8 @@ impl PatientOutcome {
 pub struct Workspace {
     prepare: PrepareBuffers,
     engine: EngineBuffers,
+    /// Per day, each response line's truth (`None`: `otherwise`).
+    lines: Vec<Option<Truth>>,
 }
 
 /// Evaluate one patient.
@@ -95,7 +97,7 @@ pub fn evaluate_with(plan: &Plan, patient: &Patient, workspace: &mut Workspace) 
         Ok(prepared) => {
             let mut engine =
                 Engine::with_buffers(plan, &prepared, std::mem::take(&mut workspace.engine));
-            let result = outcome(plan, &prepared, &mut engine);
+            let result = outcome(plan, &prepared, &mut engine, &mut workspace.lines);
             workspace.engine = engine.into_buffers();
             prepared.recycle(&mut workspace.prepare);
             result
@@ -136,12 +138,32 @@ fn not_evaluable(plan: &Plan, patient: &Patient, note: String) -> PatientOutcome
     }
 }
 
-fn outcome(plan: &Plan, p: &Prepared<'_>, engine: &mut Engine<'_>) -> PatientOutcome {
+fn outcome(
+    plan: &Plan,
+    p: &Prepared<'_>,
+    engine: &mut Engine<'_>,
+    lines: &mut Vec<Option<Truth>>,
+) -> PatientOutcome {
+    // Every line's truths, day by day, read once from the engine.
+    let width = plan.categories.len();
+    lines.clear();
+    lines.resize(width * p.days.len(), None);
+    for k in 0..width {
+        if let Some(body) = line_body(plan, k) {
+            let truths = engine.truths(body, Mode::Carried);
+            for (i, line) in lines.iter_mut().skip(k).step_by(width).enumerate() {
+                *line = Some(truths.get(i).copied().unwrap_or(Truth::Unknown));
+            }
+        }
+    }
     let states: Vec<DayState> = p
         .days
         .iter()
         .enumerate()
-        .map(|(i, &day)| day_state(plan, engine, i, day))
+        .map(|(i, &day)| {
+            let row = lines.get(i * width..(i + 1) * width).unwrap_or_default();
+            day_state(plan, engine, row, i, day)
+        })
         .collect();
 
     let otherwise = plan.categories.len().checked_sub(1);
@@ -227,15 +249,17 @@ fn line_body(plan: &Plan, k: usize) -> Option<NodeId> {
 
 /// The first true line wins; unknown lines above it make it uncertain; no
 /// true line and some unknown: `NE`; all false: `otherwise`.
-fn day_state(plan: &Plan, engine: &mut Engine<'_>, i: usize, day: i64) -> DayState {
+fn day_state(
+    plan: &Plan,
+    engine: &mut Engine<'_>,
+    lines: &[Option<Truth>],
+    i: usize,
+    day: i64,
+) -> DayState {
     let mut unknown: Vec<usize> = Vec::new();
-    for k in 0..plan.categories.len() {
-        let truth = match line_body(plan, k) {
-            Some(body) => engine
-                .truths(body, Mode::Carried)
-                .get(i)
-                .copied()
-                .unwrap_or(Truth::Unknown),
+    for (k, line) in lines.iter().enumerate() {
+        let truth = match *line {
+            Some(truth) => truth,
             // `otherwise`: takes what is left only when nothing is unknown.
             None if unknown.is_empty() => Truth::True,
             None => Truth::False,
