@@ -2,7 +2,7 @@
 //! per assessment day.
 
 use super::inputs::{self, DataArgs};
-use super::output::{write_rows, Cell, Format};
+use super::output::{write_streamed, CellRef, Format, Rows};
 use super::{print_diagnostics, EXIT_INVALID};
 use crate::check::{check_source, Options};
 use crate::eval::{evaluate_all, PatientOutcome};
@@ -149,119 +149,175 @@ pub fn run(args: &Args) -> ExitCode {
     let Some(run) = run_files(&args.rules, &args.inputs) else {
         return ExitCode::from(EXIT_INVALID);
     };
-    let results: Vec<(&Compiled, Vec<PatientOutcome>)> =
-        run.compiled.iter().zip(run.outcomes).collect();
-    let (header, rows) = match args.level {
-        Level::Patient => patient_rows(&results),
-        Level::Timeline => timeline_rows(&results),
-    };
+    let results: Vec<(&Compiled, &[PatientOutcome])> = run
+        .compiled
+        .iter()
+        .zip(&run.outcomes)
+        .map(|(c, o)| (c, o.as_slice()))
+        .collect();
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = match args.level {
+        Level::Patient => write_streamed(&mut out, args.format, &PatientRows::new(&results)),
+        Level::Timeline => write_streamed(&mut out, args.format, &TimelineRows::new(&results)),
+    };
     // A closed pipe (`| head`) is not an error of the data.
-    let _ = write_rows(&mut out, args.format, &header, &rows).and_then(|()| out.flush());
+    let _ = written.and_then(|()| out.flush());
+    drop(results);
+    // The process ends here: freeing the dataset and the outcomes, millions
+    // of small allocations, would only delay the exit (the OS reclaims it all).
+    std::mem::forget(run);
     ExitCode::SUCCESS
 }
 
-/// The patient-level columns: the fixed ones, then each event's count and
+/// The patient-level rows: the fixed columns, then each event's count and
 /// first day and each phenotype, in the order files declare them (the
 /// union over the files, empty where a file has no such column).
-pub fn patient_rows(results: &[(&Compiled, Vec<PatientOutcome>)]) -> (Vec<String>, Vec<Vec<Cell>>) {
-    let mut header: Vec<String> = [
-        "criteria",
-        "patient",
-        "best_response",
-        "best_response_day",
-        "first_remission_day",
-        "last_state",
-        "followup_days",
-    ]
-    .map(String::from)
-    .to_vec();
-    let fixed = header.len();
-    for (c, _) in results {
-        for &e in &c.plan.events {
-            let name = c.plan.named.get(e).map_or("", |n| n.name.as_str());
-            for column in [format!("{name}_count"), format!("{name}_first_day")] {
-                if !header.contains(&column) {
-                    header.push(column);
-                }
-            }
-        }
-    }
-    for (c, _) in results {
-        for &p in &c.plan.phenotypes {
-            let name = c
-                .plan
-                .named
-                .get(p)
-                .map_or(String::new(), |n| n.name.clone());
-            if !header.contains(&name) {
-                header.push(name);
-            }
-        }
-    }
-    let mut rows = Vec::new();
-    for (c, outcomes) in results {
-        for o in outcomes {
-            let mut row = vec![
-                Cell::Text(c.stem.clone()),
-                Cell::Text(o.patient.clone()),
-                Cell::Text(o.best_response.clone()),
-                Cell::int(o.best_response_day),
-                Cell::int(o.first_remission_day),
-                o.last_state.clone().map_or(Cell::Empty, Cell::Text),
-                Cell::int(o.followup_days),
-            ];
-            row.resize(header.len(), Cell::Empty);
-            for e in &o.events {
-                if let Some(k) = header
-                    .iter()
-                    .position(|h| *h == format!("{}_count", e.name))
-                {
-                    if let Some(cell) = row.get_mut(k) {
-                        *cell = Cell::Int(e.days.len() as i64);
-                    }
-                    if let Some(cell) = row.get_mut(k + 1) {
-                        *cell = Cell::int(e.days.first().copied());
-                    }
-                }
-            }
-            for (name, truth) in &o.phenotypes {
-                if let Some(k) = header.iter().skip(fixed).position(|h| h == name) {
-                    if let Some(cell) = row.get_mut(fixed + k) {
-                        *cell = Cell::Text(truth.word().into());
-                    }
-                }
-            }
-            rows.push(row);
-        }
-    }
-    (header, rows)
+pub struct PatientRows<'a> {
+    results: &'a [(&'a Compiled, &'a [PatientOutcome])],
+    header: Vec<String>,
 }
 
-/// The timeline columns: `criteria, patient, day, state, uncertain, reason`.
-pub fn timeline_rows(
-    results: &[(&Compiled, Vec<PatientOutcome>)],
-) -> (Vec<String>, Vec<Vec<Cell>>) {
-    let header = ["criteria", "patient", "day", "state", "uncertain", "reason"]
-        .map(String::from)
-        .to_vec();
-    let mut rows = Vec::new();
-    for (c, outcomes) in results {
-        for o in outcomes {
-            for s in &o.states {
-                let state = PatientOutcome::state_name(&c.plan, s);
-                let state = state.trim_end_matches('?').to_string();
-                rows.push(vec![
-                    Cell::Text(c.stem.clone()),
-                    Cell::Text(o.patient.clone()),
-                    Cell::Int(s.day),
-                    Cell::Text(state),
-                    Cell::Bool(s.uncertain),
-                    Cell::Text(s.reason.clone()),
-                ]);
+/// The columns every patient row starts with.
+const PATIENT_FIXED: [&str; 7] = [
+    "criteria",
+    "patient",
+    "best_response",
+    "best_response_day",
+    "first_remission_day",
+    "last_state",
+    "followup_days",
+];
+
+impl<'a> PatientRows<'a> {
+    /// The rows of `results`, one per file and patient.
+    pub fn new(results: &'a [(&'a Compiled, &'a [PatientOutcome])]) -> Self {
+        let mut header: Vec<String> = PATIENT_FIXED.map(String::from).to_vec();
+        for (c, _) in results {
+            for &e in &c.plan.events {
+                let name = c.plan.named.get(e).map_or("", |n| n.name.as_str());
+                for column in [format!("{name}_count"), format!("{name}_first_day")] {
+                    if !header.contains(&column) {
+                        header.push(column);
+                    }
+                }
             }
         }
+        for (c, _) in results {
+            for &p in &c.plan.phenotypes {
+                let name = c
+                    .plan
+                    .named
+                    .get(p)
+                    .map_or(String::new(), |n| n.name.clone());
+                if !header.contains(&name) {
+                    header.push(name);
+                }
+            }
+        }
+        PatientRows { results, header }
     }
-    (header, rows)
+}
+
+impl Rows for PatientRows<'_> {
+    fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    fn each(
+        &self,
+        f: &mut dyn FnMut(&[CellRef<'_>]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let header = &self.header;
+        let fixed = PATIENT_FIXED.len();
+        let mut row: Vec<CellRef<'_>> = Vec::with_capacity(header.len());
+        for (c, outcomes) in self.results {
+            for o in *outcomes {
+                row.clear();
+                row.extend([
+                    CellRef::Text(&c.stem),
+                    CellRef::Text(&o.patient),
+                    CellRef::Text(&o.best_response),
+                    CellRef::int(o.best_response_day),
+                    CellRef::int(o.first_remission_day),
+                    o.last_state
+                        .as_deref()
+                        .map_or(CellRef::Empty, CellRef::Text),
+                    CellRef::int(o.followup_days),
+                ]);
+                row.resize(header.len(), CellRef::Empty);
+                for e in &o.events {
+                    let count_column =
+                        |h: &String| h.strip_suffix("_count") == Some(e.name.as_str());
+                    if let Some(k) = header.iter().position(count_column) {
+                        if let Some(cell) = row.get_mut(k) {
+                            *cell = CellRef::Int(e.days.len() as i64);
+                        }
+                        if let Some(cell) = row.get_mut(k + 1) {
+                            *cell = CellRef::int(e.days.first().copied());
+                        }
+                    }
+                }
+                for (name, truth) in &o.phenotypes {
+                    if let Some(k) = header.iter().skip(fixed).position(|h| h == name) {
+                        if let Some(cell) = row.get_mut(fixed + k) {
+                            *cell = CellRef::Text(truth.word());
+                        }
+                    }
+                }
+                f(&row)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The timeline rows: `criteria, patient, day, state, uncertain, reason`.
+pub struct TimelineRows<'a> {
+    results: &'a [(&'a Compiled, &'a [PatientOutcome])],
+    header: Vec<String>,
+}
+
+impl<'a> TimelineRows<'a> {
+    /// The rows of `results`, one per file, patient and assessment day.
+    pub fn new(results: &'a [(&'a Compiled, &'a [PatientOutcome])]) -> Self {
+        let header = ["criteria", "patient", "day", "state", "uncertain", "reason"]
+            .map(String::from)
+            .to_vec();
+        TimelineRows { results, header }
+    }
+}
+
+impl Rows for TimelineRows<'_> {
+    fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    fn each(
+        &self,
+        f: &mut dyn FnMut(&[CellRef<'_>]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        for (c, outcomes) in self.results {
+            for o in *outcomes {
+                for s in &o.states {
+                    // The state's name without the doubt mark (`uncertain`
+                    // says it).
+                    let state = s
+                        .category
+                        .and_then(|k| c.plan.categories.get(k))
+                        .and_then(|&n| c.plan.named.get(n))
+                        .map_or(crate::eval::outcome::NE, |n| n.name.trim_end_matches('?'));
+                    f(&[
+                        CellRef::Text(&c.stem),
+                        CellRef::Text(&o.patient),
+                        CellRef::Int(s.day),
+                        CellRef::Text(state),
+                        CellRef::Bool(s.uncertain),
+                        CellRef::Text(&s.reason),
+                    ])?;
+                }
+            }
+        }
+        Ok(())
+    }
 }

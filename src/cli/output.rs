@@ -1,7 +1,6 @@
 //! Writing result rows as an aligned table (for people), CSV or JSON (the
 //! stable contracts for scripts). One writer for every command.
 
-use serde_json::{Map, Value};
 use std::io::{self, Write};
 
 /// Output formats of the commands that print rows.
@@ -15,11 +14,27 @@ pub enum Format {
     Json,
 }
 
-/// One cell: typed for JSON, text for tables and CSV.
+/// One cell of rows held in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     /// Text.
     Text(String),
+}
+
+impl Cell {
+    /// The cell, borrowed.
+    pub fn as_ref(&self) -> CellRef<'_> {
+        match self {
+            Cell::Text(s) => CellRef::Text(s),
+        }
+    }
+}
+
+/// A cell whose text is borrowed: rows built on the fly allocate nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CellRef<'a> {
+    /// Text.
+    Text(&'a str),
     /// A whole number.
     Int(i64),
     /// A yes/no flag.
@@ -28,28 +43,67 @@ pub enum Cell {
     Empty,
 }
 
-impl Cell {
+impl CellRef<'_> {
     /// An optional number.
-    pub fn int(value: Option<i64>) -> Cell {
-        value.map_or(Cell::Empty, Cell::Int)
+    pub fn int(value: Option<i64>) -> Self {
+        value.map_or(CellRef::Empty, CellRef::Int)
     }
 
-    fn text(&self) -> String {
+    /// Append the cell's text to `out`.
+    fn push_text(self, out: &mut String) {
+        use std::fmt::Write as _;
         match self {
-            Cell::Text(s) => s.clone(),
-            Cell::Int(n) => n.to_string(),
-            Cell::Bool(b) => b.to_string(),
-            Cell::Empty => String::new(),
+            CellRef::Text(s) => out.push_str(s),
+            // Writing to a String cannot fail.
+            CellRef::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            CellRef::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+            CellRef::Empty => {}
         }
     }
+}
 
-    fn json(&self) -> Value {
-        match self {
-            Cell::Text(s) => Value::String(s.clone()),
-            Cell::Int(n) => Value::from(*n),
-            Cell::Bool(b) => Value::Bool(*b),
-            Cell::Empty => Value::Null,
+impl serde::Serialize for CellRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            CellRef::Text(t) => s.serialize_str(t),
+            CellRef::Int(n) => s.serialize_i64(n),
+            CellRef::Bool(b) => s.serialize_bool(b),
+            CellRef::Empty => s.serialize_unit(),
         }
+    }
+}
+
+/// Rows made on demand and handed out one at a time, so that large results
+/// are written without first being held as cells. Every call walks the
+/// same rows in the same order (the aligned table walks them twice).
+pub trait Rows {
+    /// The column names.
+    fn header(&self) -> &[String];
+    /// Call `f` on each row in turn, stopping at its first error.
+    fn each(&self, f: &mut dyn FnMut(&[CellRef<'_>]) -> io::Result<()>) -> io::Result<()>;
+}
+
+/// Rows already held as cells.
+struct Held<'a> {
+    header: &'a [String],
+    rows: &'a [Vec<Cell>],
+}
+
+impl Rows for Held<'_> {
+    fn header(&self) -> &[String] {
+        self.header
+    }
+
+    fn each(&self, f: &mut dyn FnMut(&[CellRef<'_>]) -> io::Result<()>) -> io::Result<()> {
+        let mut cells = Vec::new();
+        for row in self.rows {
+            cells.clear();
+            cells.extend(row.iter().map(Cell::as_ref));
+            f(&cells)?;
+        }
+        Ok(())
     }
 }
 
@@ -60,39 +114,134 @@ pub fn write_rows(
     header: &[String],
     rows: &[Vec<Cell>],
 ) -> io::Result<()> {
+    write_streamed(out, format, &Held { header, rows })
+}
+
+/// Write rows made on demand in `format`.
+pub fn write_streamed(out: &mut impl Write, format: Format, rows: &dyn Rows) -> io::Result<()> {
     match format {
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(header).map_err(io::Error::other)?;
-            for row in rows {
-                w.write_record(row.iter().map(Cell::text))
-                    .map_err(io::Error::other)?;
-            }
-            w.flush()
-        }
-        Format::Json => {
-            let objects: Vec<Value> = rows
-                .iter()
-                .map(|row| {
-                    let map: Map<String, Value> = header
-                        .iter()
-                        .cloned()
-                        .zip(row.iter().map(Cell::json))
-                        .collect();
-                    Value::Object(map)
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut *out, &objects).map_err(io::Error::other)?;
-            writeln!(out)
-        }
-        Format::Table => {
-            let texts: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| r.iter().map(Cell::text).collect())
-                .collect();
-            write_aligned(out, header, &texts)
-        }
+        Format::Csv => write_csv(out, rows),
+        Format::Json => write_json(out, rows),
+        Format::Table => write_table(out, rows),
     }
+}
+
+fn write_csv(out: &mut impl Write, rows: &dyn Rows) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(rows.header()).map_err(io::Error::other)?;
+    let mut text = String::new();
+    rows.each(&mut |row| {
+        for &cell in row {
+            text.clear();
+            cell.push_text(&mut text);
+            w.write_field(&text).map_err(io::Error::other)?;
+        }
+        w.write_record(None::<&[u8]>).map_err(io::Error::other)
+    })?;
+    w.flush()
+}
+
+/// One row as a JSON object. `keys` are (name, column) in the order of a
+/// `serde_json::Map` (sorted, the last of duplicate names kept), which the
+/// output has always followed.
+struct JsonRow<'r, 'c> {
+    keys: &'r [(&'r str, usize)],
+    cells: &'r [CellRef<'c>],
+}
+
+impl serde::Serialize for JsonRow<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let present = || self.keys.iter().filter(|(_, k)| *k < self.cells.len());
+        let mut map = s.serialize_map(Some(present().count()))?;
+        for &(name, k) in present() {
+            map.serialize_entry(name, &self.cells.get(k).copied().unwrap_or(CellRef::Empty))?;
+        }
+        map.end()
+    }
+}
+
+/// The rows as one JSON array, written as they come.
+struct JsonRows<'r>(&'r dyn Rows);
+
+impl serde::Serialize for JsonRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let header = self.0.header();
+        let mut sorted: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut keys: Vec<(&str, usize)> = Vec::new();
+        let mut keys_for = usize::MAX;
+        let mut seq = s.serialize_seq(None)?;
+        let mut failed = None;
+        let walked = self.0.each(&mut |cells| {
+            // Which names a row has depends on its length (a short row
+            // has no value for the last columns): recompute only when the
+            // length changes, which rows of one result never do.
+            if cells.len() != keys_for {
+                sorted.clear();
+                for (k, name) in header.iter().enumerate().take(cells.len()) {
+                    sorted.insert(name, k);
+                }
+                keys.clear();
+                keys.extend(sorted.iter().map(|(name, k)| (*name, *k)));
+                keys_for = cells.len();
+            }
+            seq.serialize_element(&JsonRow { keys: &keys, cells })
+                .map_err(|e| {
+                    let message = e.to_string();
+                    failed = Some(e);
+                    io::Error::other(message)
+                })
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        walked.map_err(S::Error::custom)?;
+        seq.end()
+    }
+}
+
+fn write_json(out: &mut impl Write, rows: &dyn Rows) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &JsonRows(rows)).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+fn write_table(out: &mut impl Write, rows: &dyn Rows) -> io::Result<()> {
+    let header = rows.header();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut text = String::new();
+    rows.each(&mut |row| {
+        for (w, &cell) in widths.iter_mut().zip(row) {
+            text.clear();
+            cell.push_text(&mut text);
+            *w = (*w).max(text.chars().count());
+        }
+        Ok(())
+    })?;
+    let mut line = String::new();
+    aligned_line(&mut line, &widths, header.iter().map(|h| CellRef::Text(h)));
+    writeln!(out, "{line}")?;
+    rows.each(&mut |row| {
+        aligned_line(&mut line, &widths, row.iter().copied());
+        writeln!(out, "{line}")
+    })
+}
+
+/// The cells padded to their column's width, two spaces apart, with no
+/// trailing blanks; cells beyond the columns are left out.
+fn aligned_line<'c>(line: &mut String, widths: &[usize], cells: impl Iterator<Item = CellRef<'c>>) {
+    line.clear();
+    for (k, (cell, &width)) in cells.zip(widths).enumerate() {
+        if k > 0 {
+            line.push_str("  ");
+        }
+        let start = line.len();
+        cell.push_text(line);
+        let chars = line.get(start..).map_or(0, |t| t.chars().count());
+        line.extend(std::iter::repeat_n(' ', width.saturating_sub(chars)));
+    }
+    let kept = line.trim_end().len();
+    line.truncate(kept);
 }
 
 /// Write rows as columns aligned with two spaces between them.
@@ -107,21 +256,20 @@ pub fn write_aligned<H: AsRef<str>, C: AsRef<str>, R: AsRef<[C]>>(
             *w = (*w).max(cell.as_ref().chars().count());
         }
     }
-    let line = |cells: Vec<&str>| -> String {
-        let padded: Vec<String> = cells
-            .into_iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<width$}", width = *w))
-            .collect();
-        padded.join("  ").trim_end().to_string()
-    };
-    writeln!(out, "{}", line(header.iter().map(AsRef::as_ref).collect()))?;
+    let mut line = String::new();
+    aligned_line(
+        &mut line,
+        &widths,
+        header.iter().map(|h| CellRef::Text(h.as_ref())),
+    );
+    writeln!(out, "{line}")?;
     for row in rows {
-        writeln!(
-            out,
-            "{}",
-            line(row.as_ref().iter().map(AsRef::as_ref).collect())
-        )?;
+        aligned_line(
+            &mut line,
+            &widths,
+            row.as_ref().iter().map(|c| CellRef::Text(c.as_ref())),
+        );
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

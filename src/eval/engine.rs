@@ -1,7 +1,9 @@
 //! Evaluating plan nodes over one patient's assessment days: every node
-//! yields one truth value per day, computed once and memoised for named
-//! conditions. When a result is unknown, [`Engine::why`] says why.
+//! yields one truth value per day, computed once per patient and mode and
+//! kept in the engine's [`memo`](super::memo). When a result is unknown,
+//! [`Engine::why`] says why.
 
+use super::memo::{Buffers, Region};
 use super::prepare::{Prepared, Series};
 use super::treatments::{self, Body};
 use super::truth::Truth;
@@ -32,6 +34,7 @@ impl Mode {
 const RELATIVE_TOLERANCE: f64 = 1e-9;
 
 /// `a op b`, with values within the tolerance taken as equal.
+#[inline]
 pub fn holds(a: f64, op: CmpOp, b: f64) -> bool {
     let equal = (a - b).abs() <= RELATIVE_TOLERANCE * a.abs().max(b.abs());
     match op {
@@ -55,23 +58,27 @@ fn compare(a: Option<f64>, op: CmpOp, b: Option<f64>) -> Truth {
 pub struct Engine<'a> {
     plan: &'a Plan,
     p: &'a Prepared<'a>,
-    memo: Vec<[Option<Vec<Truth>>; 2]>,
-    /// Response lines' own conditions, per mode (every category and the
-    /// states read them).
-    lines: Vec<[Option<Vec<Truth>>; 2]>,
-    firings: Vec<Option<Vec<usize>>>,
+    /// Every node's and named condition's truths once computed, and each
+    /// event's firings.
+    memo: Buffers,
 }
 
 impl<'a> Engine<'a> {
     /// An engine for `plan` over the prepared patient.
     pub fn new(plan: &'a Plan, p: &'a Prepared<'a>) -> Self {
-        Engine {
-            plan,
-            p,
-            memo: vec![[None, None]; plan.named.len()],
-            lines: vec![[None, None]; plan.named.len()],
-            firings: vec![None; plan.named.len()],
-        }
+        Self::with_buffers(plan, p, Buffers::default())
+    }
+
+    /// [`Engine::new`], reusing the buffers of an engine of a patient
+    /// evaluated before (take them back with [`Engine::into_buffers`]).
+    pub fn with_buffers(plan: &'a Plan, p: &'a Prepared<'a>, mut memo: Buffers) -> Self {
+        memo.start(plan.nodes.len(), plan.named.len(), p.days.len());
+        Engine { plan, p, memo }
+    }
+
+    /// The buffers, for the next patient.
+    pub fn into_buffers(self) -> Buffers {
+        self.memo
     }
 
     /// The number of assessment days.
@@ -219,148 +226,167 @@ impl<'a> Engine<'a> {
 
     /// A node's truth on every assessment day.
     pub fn eval(&mut self, id: NodeId, mode: Mode) -> Vec<Truth> {
-        let n = self.len();
-        let Some(node) = self.plan.nodes.get(id) else {
-            return vec![Truth::Unknown; n];
+        self.truths(id, mode).to_vec()
+    }
+
+    /// A node's truth on every assessment day, as the engine keeps it.
+    pub fn truths(&mut self, id: NodeId, mode: Mode) -> &[Truth] {
+        let region = self.node(id, mode);
+        self.memo.slice(region)
+    }
+
+    fn truth_at(&mut self, id: NodeId, mode: Mode, i: usize) -> Option<Truth> {
+        self.truths(id, mode).get(i).copied()
+    }
+
+    /// Compute a node (once per patient and mode) and say where it is.
+    fn node(&mut self, id: NodeId, mode: Mode) -> Region {
+        let plan = self.plan;
+        let Some(node) = plan.nodes.get(id) else {
+            return self.memo.unknown();
         };
+        if let Node::Ref(named) = node {
+            return self.named_region(*named, mode);
+        }
+        let Some(region) = self.memo.node(id, mode.index()) else {
+            return self.memo.unknown();
+        };
+        if !self.memo.is_done(region) {
+            let mut out = self.memo.take();
+            self.compute(node, mode, &mut out);
+            self.memo.store(region, &out);
+            self.memo.give(out);
+        }
+        region
+    }
+
+    /// A node's truths into `out` (empty on entry).
+    fn compute(&mut self, node: &Node, mode: Mode, out: &mut Vec<Truth>) {
+        let n = self.len();
         match node {
-            Node::And(ops) => self.fold(ops, mode, Truth::True, Truth::and),
-            Node::Or(ops) => self.fold(ops, mode, Truth::False, Truth::or),
+            Node::And(ops) => self.fold(ops, mode, Truth::True, Truth::and, out),
+            Node::Or(ops) => self.fold(ops, mode, Truth::False, Truth::or, out),
             Node::Either(ops) => {
-                // Unknown alternatives are passed over: the known ones decide.
-                let mut any_true = vec![false; n];
-                let mut any_false = vec![false; n];
+                // Unknown alternatives are passed over: the known ones
+                // decide (true if one is true, else false if one is false).
+                out.resize(n, Truth::Unknown);
                 for &op in ops {
-                    for (i, t) in self.eval(op, mode).into_iter().enumerate() {
-                        if let (Some(tr), Some(fa)) = (any_true.get_mut(i), any_false.get_mut(i)) {
-                            *tr |= t == Truth::True;
-                            *fa |= t == Truth::False;
+                    let r = self.node(op, mode);
+                    for (acc, &t) in out.iter_mut().zip(self.memo.slice(r)) {
+                        match t {
+                            Truth::True => *acc = Truth::True,
+                            Truth::False if *acc != Truth::True => *acc = Truth::False,
+                            _ => {}
                         }
                     }
                 }
-                any_true
-                    .into_iter()
-                    .zip(any_false)
-                    .map(|(t, f)| match (t, f) {
-                        (true, _) => Truth::True,
-                        (false, true) => Truth::False,
-                        _ => Truth::Unknown,
-                    })
-                    .collect()
             }
-            Node::Not(inner) => self.eval(*inner, mode).into_iter().map(|t| !t).collect(),
-            Node::Ref(named) => self.named(*named, mode),
-            Node::Compare(a, op, b) => (0..n)
-                .map(|i| compare(self.value(*a, i, mode), *op, self.value(*b, i, mode)))
-                .collect(),
-            Node::Change(slot, spec, test) => (0..n)
-                .map(|i| self.change(*slot, *spec, *test, i, mode))
-                .collect(),
+            Node::Not(inner) => {
+                let r = self.node(*inner, mode);
+                out.extend(self.memo.slice(r).iter().map(|&t| !t));
+            }
+            Node::Ref(named) => {
+                let r = self.named_region(*named, mode);
+                out.extend_from_slice(self.memo.slice(r));
+            }
+            Node::Compare(a, op, b) => out.extend(
+                (0..n).map(|i| compare(self.value(*a, i, mode), *op, self.value(*b, i, mode))),
+            ),
+            Node::Change(slot, spec, test) => {
+                out.extend((0..n).map(|i| self.change(*slot, *spec, *test, i, mode)));
+            }
             Node::After(c, s) => {
-                let c = self.eval(*c, mode);
-                let s = self.eval(*s, mode);
+                let (c, s) = (self.node(*c, mode), self.node(*s, mode));
                 let mut before = Truth::False;
-                let mut out = Vec::with_capacity(n);
-                for (ci, si) in c.into_iter().zip(s) {
+                for (&ci, &si) in self.memo.slice(c).iter().zip(self.memo.slice(s)) {
                     out.push(ci.and(before));
                     before = before.or(si);
                 }
-                out
             }
             Node::ConsecutiveDays(inner, run) => {
-                let fresh = self.eval(*inner, Mode::Fresh);
-                self.consecutive_days(&fresh, *run)
+                let r = self.node(*inner, Mode::Fresh);
+                self.consecutive_days(self.memo.slice(r), *run, out);
             }
             Node::ConsecutiveAssessments(inner, run) => {
-                let c = self.eval(*inner, mode);
-                consecutive_assessments(&c, *run)
+                let r = self.node(*inner, mode);
+                consecutive_assessments(self.memo.slice(r), *run, out);
             }
             Node::Confirmed(inner, op, gap) => {
-                let c = self.eval(*inner, mode);
-                (0..n).map(|i| self.confirmed(&c, i, *op, *gap)).collect()
+                let r = self.node(*inner, mode);
+                let c = self.memo.slice(r);
+                out.extend((0..n).map(|i| self.confirmed(c, i, *op, *gap)));
             }
-            Node::Within(inner, limit) => self.gate(*inner, mode, |d| (d as f64) <= *limit),
-            Node::AfterDay(inner, limit) => self.gate(*inner, mode, |d| (d as f64) > *limit),
+            Node::Within(inner, limit) => self.gate(*inner, mode, |d| (d as f64) <= *limit, out),
+            Node::AfterDay(inner, limit) => self.gate(*inner, mode, |d| (d as f64) > *limit, out),
             Node::AtDay(inner, landmark) => {
-                let c = self.eval(*inner, mode);
-                let at = self.landmark_assessment(&c, *landmark);
+                let r = self.node(*inner, mode);
+                let c = self.memo.slice(r);
+                let at = self.landmark_assessment(c, *landmark);
                 let landmark_day = landmark.round() as i64;
-                (0..n)
-                    .map(|i| {
-                        if self.day(i) != landmark_day {
-                            Truth::False
-                        } else {
-                            at.and_then(|j| c.get(j).copied()).unwrap_or(Truth::Unknown)
-                        }
-                    })
-                    .collect()
+                out.extend((0..n).map(|i| {
+                    if self.day(i) != landmark_day {
+                        Truth::False
+                    } else {
+                        at.and_then(|j| c.get(j).copied()).unwrap_or(Truth::Unknown)
+                    }
+                }));
             }
             Node::ByDay(inner, limit) => {
-                let c = self.eval(*inner, mode);
+                let r = self.node(*inner, mode);
                 let landmarked = self
                     .plan
                     .uses_landmark
                     .get(*inner)
                     .copied()
                     .unwrap_or(false);
-                vec![self.by_day(&c, *limit, landmarked); n]
+                let value = self.by_day(self.memo.slice(r), *limit, landmarked);
+                out.resize(n, value);
             }
             Node::WithinAfterStop(inner, days, drug) => {
-                let c = self.eval(*inner, mode);
+                let r = self.node(*inner, mode);
                 let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
-                c.into_iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        t.and(Truth::from_bool(treatments::within_after_stop(
-                            exposures,
-                            self.day(i),
-                            *days,
-                        )))
-                    })
-                    .collect()
+                out.extend(self.memo.slice(r).iter().enumerate().map(|(i, &t)| {
+                    t.and(Truth::from_bool(treatments::within_after_stop(
+                        exposures,
+                        self.day(i),
+                        *days,
+                    )))
+                }));
             }
             Node::OnDrug(drug) => {
                 let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
-                (0..n)
-                    .map(|i| {
-                        Truth::from_bool(treatments::covering(exposures, self.day(i)).is_some())
-                    })
-                    .collect()
+                out.extend((0..n).map(|i| {
+                    Truth::from_bool(treatments::covering(exposures, self.day(i)).is_some())
+                }));
             }
             Node::Tapering(drug) => {
                 let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
-                (0..n)
-                    .map(|i| {
-                        treatments::tapering(exposures, self.day(i), self.body())
-                            .map_or(Truth::Unknown, Truth::from_bool)
-                    })
-                    .collect()
+                out.extend((0..n).map(|i| {
+                    treatments::tapering(exposures, self.day(i), self.body())
+                        .map_or(Truth::Unknown, Truth::from_bool)
+                }));
             }
             Node::Exposure(drug, op, days) => {
                 let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
-                (0..n)
-                    .map(|i| {
-                        Truth::from_bool(holds(
-                            treatments::exposure_days(exposures, self.day(i)),
-                            *op,
-                            *days,
-                        ))
-                    })
-                    .collect()
+                out.extend((0..n).map(|i| {
+                    Truth::from_bool(holds(
+                        treatments::exposure_days(exposures, self.day(i)),
+                        *op,
+                        *days,
+                    ))
+                }));
             }
             Node::Dose(drug, op, threshold, unit) => {
                 let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
-                (0..n)
-                    .map(|i| {
-                        compare(
-                            treatments::dose_on(exposures, self.day(i), *unit, self.body()),
-                            *op,
-                            Some(*threshold),
-                        )
-                    })
-                    .collect()
+                out.extend((0..n).map(|i| {
+                    compare(
+                        treatments::dose_on(exposures, self.day(i), *unit, self.body()),
+                        *op,
+                        Some(*threshold),
+                    )
+                }));
             }
-            Node::Count(event, window, op, k) => self.count(*event, *window, *op, *k),
+            Node::Count(event, window, op, k) => self.count(*event, *window, *op, *k, out),
         }
     }
 
@@ -369,53 +395,61 @@ impl<'a> Engine<'a> {
         ops: &[NodeId],
         mode: Mode,
         start: Truth,
-        f: fn(Truth, Truth) -> Truth,
-    ) -> Vec<Truth> {
-        let mut out = vec![start; self.len()];
+        f: impl Fn(Truth, Truth) -> Truth,
+        out: &mut Vec<Truth>,
+    ) {
+        out.resize(self.len(), start);
         for &op in ops {
-            for (acc, t) in out.iter_mut().zip(self.eval(op, mode)) {
+            let r = self.node(op, mode);
+            for (acc, &t) in out.iter_mut().zip(self.memo.slice(r)) {
                 *acc = f(*acc, t);
             }
         }
-        out
     }
 
-    fn gate(&mut self, inner: NodeId, mode: Mode, open: impl Fn(i64) -> bool) -> Vec<Truth> {
-        let c = self.eval(inner, mode);
-        c.into_iter()
-            .enumerate()
-            .map(|(i, t)| if open(self.day(i)) { t } else { Truth::False })
-            .collect()
+    fn gate(
+        &mut self,
+        inner: NodeId,
+        mode: Mode,
+        open: impl Fn(i64) -> bool,
+        out: &mut Vec<Truth>,
+    ) {
+        let r = self.node(inner, mode);
+        out.extend(self.memo.slice(r).iter().enumerate().map(|(i, &t)| {
+            if open(self.day(i)) {
+                t
+            } else {
+                Truth::False
+            }
+        }));
     }
 
     /// True on a day that lies in a run of `run` consecutive calendar days,
     /// each with fresh values making the condition true (Kleene: the `or`
     /// over the windows holding the day of the `and` over each window).
-    fn consecutive_days(&self, fresh: &[Truth], run: i64) -> Vec<Truth> {
+    fn consecutive_days(&self, fresh: &[Truth], run: i64, out: &mut Vec<Truth>) {
         let at = |day: i64| match self.p.days.binary_search(&day) {
             Ok(j) => fresh.get(j).copied().unwrap_or(Truth::Unknown),
             Err(_) => Truth::Unknown,
         };
-        (0..self.len())
-            .map(|i| {
-                let day = self.day(i);
-                let mut any = Truth::False;
-                for start in (day - run + 1)..=day {
-                    let mut all = Truth::True;
-                    for d in start..start + run {
-                        all = all.and(at(d));
-                        if all == Truth::False {
-                            break;
-                        }
-                    }
-                    any = any.or(all);
-                    if any == Truth::True {
+        out.extend((0..self.len()).map(|i| {
+            let day = self.day(i);
+            let mut any = Truth::False;
+            for start in (day - run + 1)..=day {
+                let mut all = Truth::True;
+                for d in start..start + run {
+                    all = all.and(at(d));
+                    if all == Truth::False {
                         break;
                     }
                 }
-                any
-            })
-            .collect()
+                any = any.or(all);
+                if any == Truth::True {
+                    break;
+                }
+            }
+            any
+        }));
     }
 
     /// `C confirmed after OP gap`: C now, and at a later assessment whose
@@ -468,21 +502,30 @@ impl<'a> Engine<'a> {
         seen
     }
 
-    fn count(&mut self, event: NamedId, window: CountPlan, op: CmpOp, k: f64) -> Vec<Truth> {
-        let fired = self.firings(event).to_vec();
-        let firings: Vec<i64> = fired.into_iter().map(|i| self.day(i)).collect();
+    fn count(
+        &mut self,
+        event: NamedId,
+        window: CountPlan,
+        op: CmpOp,
+        k: f64,
+        out: &mut Vec<Truth>,
+    ) {
+        self.ensure_firings(event);
         let n = self.len();
         match window {
-            CountPlan::Any(length) => (0..n)
-                .map(|i| {
+            CountPlan::Any(length) => {
+                let firings = self.memo.fired(event);
+                out.extend((0..n).map(|i| {
                     let today = self.day(i);
-                    let upto: Vec<i64> = firings.iter().copied().filter(|&f| f <= today).collect();
+                    // Firings are in day order: those up to today are a
+                    // prefix.
+                    let upto = firings.iter().filter(|&&f| self.day(f) <= today).count();
+                    let at = |j: usize| firings.get(j).map(|&f| self.day(f));
                     let mut best = 0usize;
                     let mut start = 0usize;
-                    for end in 0..upto.len() {
-                        while upto
-                            .get(end)
-                            .zip(upto.get(start))
+                    for end in 0..upto {
+                        while at(end)
+                            .zip(at(start))
                             .is_some_and(|(e, s)| (e - s) as f64 > length)
                         {
                             start += 1;
@@ -490,66 +533,83 @@ impl<'a> Engine<'a> {
                         best = best.max(end + 1 - start);
                     }
                     Truth::from_bool(holds(best as f64, op, k))
-                })
-                .collect(),
+                }));
+            }
             CountPlan::FirstAfter(length, anchor) => {
-                let s = self.eval(anchor, Mode::Carried);
+                let r = self.node(anchor, Mode::Carried);
+                let s = self.memo.slice(r);
+                let firings = self.memo.fired(event);
                 let opened = s.iter().position(|t| *t == Truth::True);
-                (0..n)
-                    .map(|i| {
-                        let today = self.day(i);
-                        match opened {
-                            Some(j) if j <= i => {
-                                let from = self.day(j);
-                                let count = firings
-                                    .iter()
-                                    .filter(|&&f| {
-                                        f >= from && f <= today && ((f - from) as f64) <= length
-                                    })
-                                    .count();
-                                Truth::from_bool(holds(count as f64, op, k))
-                            }
-                            _ if s.iter().take(i + 1).any(|t| *t == Truth::Unknown) => {
-                                Truth::Unknown
-                            }
-                            _ => Truth::from_bool(holds(0.0, op, k)),
+                out.extend((0..n).map(|i| {
+                    let today = self.day(i);
+                    match opened {
+                        Some(j) if j <= i => {
+                            let from = self.day(j);
+                            let count = firings
+                                .iter()
+                                .map(|&f| self.day(f))
+                                .filter(|&f| {
+                                    f >= from && f <= today && ((f - from) as f64) <= length
+                                })
+                                .count();
+                            Truth::from_bool(holds(count as f64, op, k))
                         }
-                    })
-                    .collect()
+                        _ if s.iter().take(i + 1).any(|t| *t == Truth::Unknown) => Truth::Unknown,
+                        _ => Truth::from_bool(holds(0.0, op, k)),
+                    }
+                }));
             }
         }
     }
 
     /// A named condition on every day, memoised.
     pub fn named(&mut self, id: NamedId, mode: Mode) -> Vec<Truth> {
-        if let Some(done) = self.memoised(id, mode) {
-            return done;
+        let region = self.named_region(id, mode);
+        self.memo.slice(region).to_vec()
+    }
+
+    /// A named condition on every day, as the engine keeps it.
+    pub fn named_truths(&mut self, id: NamedId, mode: Mode) -> &[Truth] {
+        let region = self.named_region(id, mode);
+        self.memo.slice(region)
+    }
+
+    fn named_region(&mut self, id: NamedId, mode: Mode) -> Region {
+        let Some(region) = self.memo.named(id, mode.index()) else {
+            return self.memo.unknown();
+        };
+        if self.memo.is_done(region) {
+            return region;
         }
         // Compute what it uses first, deepest first, so that a long chain
         // of definitions never recurses deeply: each body then finds its
         // references already computed.
-        for dep in self.dependencies(id) {
-            if self.memoised(dep, mode).is_none() {
-                self.compute_named(dep, mode);
+        let order = self.dependencies(id);
+        for &dep in &order {
+            if let Some(r) = self.memo.named(dep, mode.index()) {
+                if !self.memo.is_done(r) {
+                    self.compute_named(dep, r, mode);
+                }
             }
         }
-        self.compute_named(id, mode)
-    }
-
-    fn memoised(&self, id: NamedId, mode: Mode) -> Option<Vec<Truth>> {
-        self.memo
-            .get(id)
-            .and_then(|m| m.get(mode.index()))
-            .and_then(Clone::clone)
+        self.memo.order = order;
+        self.compute_named(id, region, mode);
+        region
     }
 
     /// Everything `id` uses, directly or not, in post-order (what a
-    /// condition uses comes before it), `id` itself left out.
-    fn dependencies(&self, id: NamedId) -> Vec<NamedId> {
+    /// condition uses comes before it), `id` itself left out. The vector
+    /// is the memo's scratch: give it back when done.
+    fn dependencies(&mut self, id: NamedId) -> Vec<NamedId> {
         let deps = &self.plan.named_deps;
-        let mut visited = vec![false; deps.len()];
-        let mut order = Vec::new();
-        let mut stack: Vec<(NamedId, usize)> = vec![(id, 0)];
+        let mut visited = std::mem::take(&mut self.memo.visited);
+        let mut order = std::mem::take(&mut self.memo.order);
+        let mut stack = std::mem::take(&mut self.memo.stack);
+        visited.clear();
+        visited.resize(deps.len(), false);
+        order.clear();
+        stack.clear();
+        stack.push((id, 0));
         if let Some(v) = visited.get_mut(id) {
             *v = true;
         }
@@ -570,176 +630,160 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        self.memo.visited = visited;
+        self.memo.stack = stack;
         order
     }
 
-    /// Evaluate a named condition and memoise it (its uses are expected
+    /// Evaluate a named condition into its region (its uses are expected
     /// computed already, but are computed on demand if not).
-    fn compute_named(&mut self, id: NamedId, mode: Mode) -> Vec<Truth> {
+    fn compute_named(&mut self, id: NamedId, region: Region, mode: Mode) {
         let plan = self.plan;
         let Some(named) = plan.named.get(id) else {
-            return vec![Truth::Unknown; self.len()];
+            return;
         };
-        let result = match named.kind {
+        let n = self.len();
+        let mut out = self.memo.take();
+        match named.kind {
             NamedKind::Define => match named.body {
-                Some(body) => self.eval(body, mode),
-                None => vec![Truth::Unknown; self.len()],
+                Some(body) => {
+                    let r = self.node(body, mode);
+                    out.extend_from_slice(self.memo.slice(r));
+                }
+                None => out.resize(n, Truth::Unknown),
             },
-            NamedKind::Category => self.category(id, mode),
+            NamedKind::Category => self.category(id, mode, &mut out),
             NamedKind::Event => {
-                let fired = self.firings(id).to_vec();
-                let pending = self.pending_firings(id);
-                (0..self.len())
-                    .map(|i| {
-                        if fired.contains(&i) {
-                            Truth::True
-                        } else if pending.get(i).copied().unwrap_or(false) {
-                            Truth::Unknown
-                        } else {
-                            Truth::False
-                        }
-                    })
-                    .collect()
+                self.ensure_firings(id);
+                out.extend(self.memo.maybe(id).iter().map(|&pending| {
+                    if pending {
+                        Truth::Unknown
+                    } else {
+                        Truth::False
+                    }
+                }));
+                out.resize(n, Truth::False);
+                for &i in self.memo.fired(id) {
+                    if let Some(t) = out.get_mut(i) {
+                        *t = Truth::True;
+                    }
+                }
             }
             NamedKind::Phenotype => {
                 let value = self.phenotype(id);
-                vec![value; self.len()]
-            }
-        };
-        if let Some(slot) = self.memo.get_mut(id) {
-            if let Some(cached) = slot.get_mut(mode.index()) {
-                *cached = Some(result.clone());
+                out.resize(n, value);
             }
         }
-        result
+        self.memo.store(region, &out);
+        self.memo.give(out);
     }
 
     /// A response line's own condition (`otherwise` is not one: `None`).
     pub fn line(&mut self, id: NamedId, mode: Mode) -> Option<Vec<Truth>> {
-        if let Some(done) = self
-            .lines
-            .get(id)
-            .and_then(|m| m.get(mode.index()))
-            .and_then(Clone::clone)
-        {
-            return Some(done);
-        }
         let body = self.plan.named.get(id)?.body?;
-        let truths = self.eval(body, mode);
-        if let Some(cached) = self.lines.get_mut(id).and_then(|m| m.get_mut(mode.index())) {
-            *cached = Some(truths.clone());
-        }
-        Some(truths)
+        Some(self.eval(body, mode))
     }
 
     /// Category X as a condition: false when a line above it is true;
     /// otherwise the truth of its own line (for `otherwise`: true when
     /// every line above is false, unknown when some is unknown).
-    fn category(&mut self, id: NamedId, mode: Mode) -> Vec<Truth> {
+    fn category(&mut self, id: NamedId, mode: Mode, out: &mut Vec<Truth>) {
         let n = self.len();
-        let mut above_true = vec![false; n];
-        let mut above_unknown = vec![false; n];
-        let categories = self.plan.categories.clone();
-        for &line in &categories {
+        let plan = self.plan;
+        // Per day, the `or` of the lines above: true when one is true,
+        // unknown when none is but one is unknown.
+        out.resize(n, Truth::False);
+        for &line in &plan.categories {
+            let body = plan.named.get(line).and_then(|l| l.body);
             if line == id {
-                return match self.line(line, mode) {
-                    Some(own) => own
-                        .into_iter()
-                        .zip(&above_true)
-                        .map(|(t, &blocked)| if blocked { Truth::False } else { t })
-                        .collect(),
-                    None => (0..n)
-                        .map(|i| {
-                            if above_true.get(i).copied().unwrap_or(false) {
+                match body {
+                    Some(body) => {
+                        let r = self.node(body, mode);
+                        for (acc, &own) in out.iter_mut().zip(self.memo.slice(r)) {
+                            *acc = if *acc == Truth::True {
                                 Truth::False
-                            } else if above_unknown.get(i).copied().unwrap_or(false) {
-                                Truth::Unknown
                             } else {
-                                Truth::True
-                            }
-                        })
-                        .collect(),
-                };
-            }
-            if let Some(truths) = self.line(line, mode) {
-                for (i, t) in truths.into_iter().enumerate() {
-                    if let (Some(b), Some(u)) = (above_true.get_mut(i), above_unknown.get_mut(i)) {
-                        *b |= t == Truth::True;
-                        *u |= t == Truth::Unknown;
+                                own
+                            };
+                        }
                     }
+                    None => {
+                        for acc in out.iter_mut() {
+                            *acc = !*acc;
+                        }
+                    }
+                }
+                return;
+            }
+            if let Some(body) = body {
+                let r = self.node(body, mode);
+                for (acc, &t) in out.iter_mut().zip(self.memo.slice(r)) {
+                    *acc = acc.or(t);
                 }
             }
         }
-        vec![Truth::Unknown; n]
+        out.clear();
+        out.resize(n, Truth::Unknown);
     }
 
     /// The days (indices) on which an event fired.
     pub fn firings(&mut self, id: NamedId) -> &[usize] {
-        if self.firings.get(id).is_some_and(Option::is_none) {
-            let computed = self.compute_firings(id).0;
-            if let Some(slot) = self.firings.get_mut(id) {
-                *slot = Some(computed);
-            }
+        self.ensure_firings(id);
+        self.memo.fired(id)
+    }
+
+    /// Compute an event's firings (definite) and, per day, whether a firing
+    /// was possible but unknown; once per patient.
+    fn ensure_firings(&mut self, id: NamedId) {
+        if self.memo.firings_done(id) {
+            return;
         }
-        self.firings
-            .get(id)
-            .and_then(Option::as_deref)
-            .unwrap_or(&[])
-    }
-
-    fn pending_firings(&mut self, id: NamedId) -> Vec<bool> {
-        self.compute_firings(id).1
-    }
-
-    /// Firings (definite) and, per day, whether a firing was possible but
-    /// unknown.
-    fn compute_firings(&mut self, id: NamedId) -> (Vec<usize>, Vec<bool>) {
         let n = self.len();
-        let mut fired = Vec::new();
-        let mut maybe = vec![false; n];
-        let Some(named) = self.plan.named.get(id).cloned() else {
-            return (fired, maybe);
-        };
-        if let Some((c, s)) = named.rearm {
-            // `E: C after S`: each firing needs S on an assessment after the
-            // previous firing (after the index for the first).
-            let c = self.eval(c, Mode::Carried);
-            let s = self.eval(s, Mode::Carried);
-            let mut armed = Truth::False;
-            for (i, possible) in maybe.iter_mut().enumerate() {
-                let now = c.get(i).copied().unwrap_or(Truth::Unknown).and(armed);
-                match now {
-                    Truth::True => {
-                        fired.push(i);
-                        armed = Truth::False;
-                        continue;
-                    }
-                    Truth::Unknown => *possible = true,
-                    Truth::False => {}
-                }
-                armed = armed.or(s.get(i).copied().unwrap_or(Truth::Unknown));
-            }
-        } else if let Some(body) = named.body {
-            // `E: C`: a rising edge against the last assessment at which C
-            // was known.
-            let c = self.eval(body, Mode::Carried);
-            let mut before = Truth::False;
-            for (i, &t) in c.iter().enumerate() {
-                match (t, before) {
-                    (Truth::True, Truth::False) => fired.push(i),
-                    (Truth::Unknown, Truth::False) => {
-                        if let Some(m) = maybe.get_mut(i) {
-                            *m = true;
+        let (mut fired, mut maybe) = self.memo.take_firings(id);
+        maybe.resize(n, false);
+        let plan = self.plan;
+        if let Some(named) = plan.named.get(id) {
+            if let Some((c, s)) = named.rearm {
+                // `E: C after S`: each firing needs S on an assessment after
+                // the previous firing (after the index for the first).
+                let (c, s) = (self.node(c, Mode::Carried), self.node(s, Mode::Carried));
+                let (c, s) = (self.memo.slice(c), self.memo.slice(s));
+                let mut armed = Truth::False;
+                for (i, possible) in maybe.iter_mut().enumerate() {
+                    let now = c.get(i).copied().unwrap_or(Truth::Unknown).and(armed);
+                    match now {
+                        Truth::True => {
+                            fired.push(i);
+                            armed = Truth::False;
+                            continue;
                         }
+                        Truth::Unknown => *possible = true,
+                        Truth::False => {}
                     }
-                    _ => {}
+                    armed = armed.or(s.get(i).copied().unwrap_or(Truth::Unknown));
                 }
-                if t != Truth::Unknown {
-                    before = t;
+            } else if let Some(body) = named.body {
+                // `E: C`: a rising edge against the last assessment at which
+                // C was known.
+                let r = self.node(body, Mode::Carried);
+                let mut before = Truth::False;
+                for (i, &t) in self.memo.slice(r).iter().enumerate() {
+                    match (t, before) {
+                        (Truth::True, Truth::False) => fired.push(i),
+                        (Truth::Unknown, Truth::False) => {
+                            if let Some(m) = maybe.get_mut(i) {
+                                *m = true;
+                            }
+                        }
+                        _ => {}
+                    }
+                    if t != Truth::Unknown {
+                        before = t;
+                    }
                 }
             }
         }
-        (fired, maybe)
+        self.memo.store_firings(id, fired, maybe);
     }
 
     /// A phenotype over the whole record: true if its condition held on
@@ -749,14 +793,15 @@ impl<'a> Engine<'a> {
         let Some(body) = self.plan.named.get(id).and_then(|n| n.body) else {
             return Truth::Unknown;
         };
-        let days = self.eval(body, Mode::Carried);
+        let r = self.node(body, Mode::Carried);
+        let days = self.memo.slice(r);
         if days.is_empty() {
             return Truth::Unknown;
         }
         let landmarked = self.plan.uses_landmark.get(body).copied().unwrap_or(false);
-        days.into_iter()
+        days.iter()
             .enumerate()
-            .map(|(i, t)| self.record_truth(i, t, landmarked))
+            .map(|(i, &t)| self.record_truth(i, t, landmarked))
             .fold(Truth::False, Truth::or)
     }
 
@@ -785,13 +830,14 @@ impl<'a> Engine<'a> {
     fn why_at(&mut self, id: NodeId, i: usize, mode: Mode, depth: usize) -> String {
         const MAX_DEPTH: usize = 64;
         let day = self.day(i);
-        let Some(node) = self.plan.nodes.get(id).cloned() else {
+        let plan = self.plan;
+        let Some(node) = plan.nodes.get(id) else {
             return "unknown".into();
         };
-        match node {
-            Node::And(ops) | Node::Or(ops) | Node::Either(ops) => {
-                for op in ops {
-                    if self.eval(op, mode).get(i) == Some(&Truth::Unknown) {
+        match *node {
+            Node::And(ref ops) | Node::Or(ref ops) | Node::Either(ref ops) => {
+                for &op in ops {
+                    if self.truth_at(op, mode, i) == Some(Truth::Unknown) {
                         return self.why_at(op, i, mode, depth);
                     }
                 }
@@ -806,7 +852,7 @@ impl<'a> Engine<'a> {
                     .map_or(String::new(), |n| n.name.clone());
                 match self.plan.named.get(named).and_then(|n| n.body) {
                     Some(_) if depth >= MAX_DEPTH => format!("{name} unknown"),
-                    Some(body) if self.eval(body, mode).get(i) == Some(&Truth::Unknown) => {
+                    Some(body) if self.truth_at(body, mode, i) == Some(Truth::Unknown) => {
                         format!("{name}: {}", self.why_at(body, i, mode, depth + 1))
                     }
                     _ => format!("{name} unknown"),
@@ -818,11 +864,11 @@ impl<'a> Engine<'a> {
                 .unwrap_or_else(|| "unknown".into()),
             Node::Change(slot, spec, _) => self.why_change(slot, spec, i, mode),
             Node::After(c, s) => {
-                if self.eval(c, mode).get(i) == Some(&Truth::Unknown) {
+                if self.truth_at(c, mode, i) == Some(Truth::Unknown) {
                     self.why_at(c, i, mode, depth)
                 } else {
-                    let s_truths = self.eval(s, mode);
-                    match (0..i).find(|&j| s_truths.get(j) == Some(&Truth::Unknown)) {
+                    let s_truths = self.truths(s, mode);
+                    match s_truths.iter().take(i).position(|t| *t == Truth::Unknown) {
                         Some(j) => self.why_at(s, j, mode, depth),
                         None => "unknown".into(),
                     }
@@ -835,7 +881,7 @@ impl<'a> Engine<'a> {
             | Node::Within(inner, _)
             | Node::AfterDay(inner, _) => self.why_at(inner, i, mode, depth),
             Node::Confirmed(inner, _, gap) => {
-                if self.eval(inner, mode).get(i) == Some(&Truth::Unknown) {
+                if self.truth_at(inner, mode, i) == Some(Truth::Unknown) {
                     self.why_at(inner, i, mode, depth)
                 } else {
                     format!("not yet confirmed: no later assessment {gap} days on")
@@ -906,22 +952,20 @@ impl<'a> Engine<'a> {
 /// assessments where the condition holds. Windows reaching past the last
 /// assessment are unknown (the record may go on); none start before the
 /// first.
-fn consecutive_assessments(c: &[Truth], run: usize) -> Vec<Truth> {
+fn consecutive_assessments(c: &[Truth], run: usize, out: &mut Vec<Truth>) {
     let n = c.len();
     let run = run.max(1);
-    (0..n)
-        .map(|i| {
-            let mut any = Truth::False;
-            let first_start = (i + 1).saturating_sub(run);
-            for start in first_start..=i {
-                let all = (start..start + run)
-                    .map(|j| c.get(j).copied().unwrap_or(Truth::Unknown))
-                    .fold(Truth::True, Truth::and);
-                any = any.or(all);
-            }
-            any
-        })
-        .collect()
+    out.extend((0..n).map(|i| {
+        let mut any = Truth::False;
+        let first_start = (i + 1).saturating_sub(run);
+        for start in first_start..=i {
+            let all = (start..start + run)
+                .map(|j| c.get(j).copied().unwrap_or(Truth::Unknown))
+                .fold(Truth::True, Truth::and);
+            any = any.or(all);
+        }
+        any
+    }));
 }
 
 #[cfg(test)]
@@ -940,11 +984,13 @@ mod tests {
     #[test]
     fn consecutive_assessments_needs_a_full_window() {
         use Truth::*;
+        let runs = |c: &[Truth], run| {
+            let mut out = Vec::new();
+            consecutive_assessments(c, run, &mut out);
+            out
+        };
         let c = [True, True, False, True, Unknown];
-        assert_eq!(
-            consecutive_assessments(&c, 2),
-            [True, True, False, Unknown, Unknown]
-        );
-        assert_eq!(consecutive_assessments(&[True], 2), [Unknown]);
+        assert_eq!(runs(&c, 2), [True, True, False, Unknown, Unknown]);
+        assert_eq!(runs(&[True], 2), [Unknown]);
     }
 }

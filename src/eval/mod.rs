@@ -3,17 +3,19 @@
 //!
 //! - [`prepare`]: one patient's data on the plan's time axis.
 //! - [`engine`]: node evaluation (three-valued) over assessment days.
+//! - [`memo`]: the engine's memory of computed truths, reused per thread.
 //! - [`treatments`]: exposure, dose, tapering, stops.
 //! - [`outcome`]: states, best response, events, phenotypes.
 
 pub mod engine;
 pub mod explain;
+pub mod memo;
 pub mod outcome;
 pub mod prepare;
 pub mod treatments;
 pub mod truth;
 
-pub use outcome::{evaluate, DayState, EventOutcome, PatientOutcome};
+pub use outcome::{evaluate, evaluate_with, DayState, EventOutcome, PatientOutcome, Workspace};
 pub use truth::Truth;
 
 use crate::data::Dataset;
@@ -26,6 +28,8 @@ pub fn evaluate_all(plan: &Plan, dataset: &Dataset) -> Vec<PatientOutcome> {
     dataset
         .patients
         .par_iter()
-        .map(|p| evaluate(plan, p))
+        .map_init(Workspace::default, |workspace, p| {
+            evaluate_with(plan, p, workspace)
+        })
         .collect()
 }

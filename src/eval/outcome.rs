@@ -3,10 +3,11 @@
 //! phenotypes and follow-up.
 
 use super::engine::{Engine, Mode};
-use super::prepare::{prepare, NoIndex, Prepared};
+use super::memo::Buffers as EngineBuffers;
+use super::prepare::{prepare_with, Buffers as PrepareBuffers, NoIndex, Prepared};
 use super::truth::Truth;
 use crate::data::Patient;
-use crate::plan::{NamedId, Plan};
+use crate::plan::{NamedId, NodeId, Plan};
 use serde::Serialize;
 
 /// The state on one assessment day.
@@ -75,10 +76,32 @@ impl PatientOutcome {
     }
 }
 
+/// What evaluating a patient needs besides the patient, kept from one
+/// patient to the next by whoever evaluates many (one per thread).
+#[derive(Debug, Default)]
+pub struct Workspace {
+    prepare: PrepareBuffers,
+    engine: EngineBuffers,
+    /// Per day, each response line's truth (`None`: `otherwise`).
+    lines: Vec<Option<Truth>>,
+}
+
 /// Evaluate one patient.
 pub fn evaluate(plan: &Plan, patient: &Patient) -> PatientOutcome {
-    match prepare(plan, patient) {
-        Ok(prepared) => outcome(plan, &prepared),
+    evaluate_with(plan, patient, &mut Workspace::default())
+}
+
+/// [`evaluate`], reusing the buffers of a workspace.
+pub fn evaluate_with(plan: &Plan, patient: &Patient, workspace: &mut Workspace) -> PatientOutcome {
+    match prepare_with(plan, patient, &mut workspace.prepare) {
+        Ok(prepared) => {
+            let mut engine =
+                Engine::with_buffers(plan, &prepared, std::mem::take(&mut workspace.engine));
+            let result = outcome(plan, &prepared, &mut engine, &mut workspace.lines);
+            workspace.engine = engine.into_buffers();
+            prepared.recycle(&mut workspace.prepare);
+            result
+        }
         Err(NoIndex::DrugNeverGiven(drug)) => not_evaluable(
             plan,
             patient,
@@ -115,18 +138,32 @@ fn not_evaluable(plan: &Plan, patient: &Patient, note: String) -> PatientOutcome
     }
 }
 
-fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
-    let mut engine = Engine::new(plan, p);
-    let lines: Vec<Option<Vec<Truth>>> = plan
-        .categories
-        .iter()
-        .map(|&c| engine.line(c, Mode::Carried))
-        .collect();
+fn outcome(
+    plan: &Plan,
+    p: &Prepared<'_>,
+    engine: &mut Engine<'_>,
+    lines: &mut Vec<Option<Truth>>,
+) -> PatientOutcome {
+    // Every line's truths, day by day, read once from the engine.
+    let width = plan.categories.len();
+    lines.clear();
+    lines.resize(width * p.days.len(), None);
+    for k in 0..width {
+        if let Some(body) = line_body(plan, k) {
+            let truths = engine.truths(body, Mode::Carried);
+            for (i, line) in lines.iter_mut().skip(k).step_by(width).enumerate() {
+                *line = Some(truths.get(i).copied().unwrap_or(Truth::Unknown));
+            }
+        }
+    }
     let states: Vec<DayState> = p
         .days
         .iter()
         .enumerate()
-        .map(|(i, &day)| day_state(plan, &mut engine, &lines, i, day))
+        .map(|(i, &day)| {
+            let row = lines.get(i * width..(i + 1) * width).unwrap_or_default();
+            day_state(plan, engine, row, i, day)
+        })
         .collect();
 
     let otherwise = plan.categories.len().checked_sub(1);
@@ -135,8 +172,9 @@ fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
         .and_then(|c| plan.categories.get(c))
         .and_then(|&n| plan.named.get(n))
         .map_or_else(|| NE.to_string(), |n| n.name.clone());
-    let best_is_otherwise =
-        best.is_some() && best == otherwise && lines.last().is_some_and(Option::is_none);
+    let best_is_otherwise = best.is_some()
+        && best == otherwise
+        && otherwise.is_some_and(|k| line_body(plan, k).is_none());
     let best_response_day = match best {
         Some(c) if !best_is_otherwise => {
             states.iter().find(|s| s.category == Some(c)).map(|s| s.day)
@@ -144,8 +182,8 @@ fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
         _ => None,
     };
     let first_remission_day = plan.remission.and_then(|r| {
-        let truths = engine.named(r, Mode::Carried);
-        truths
+        engine
+            .named_truths(r, Mode::Carried)
             .iter()
             .position(|t| *t == Truth::True)
             .and_then(|i| p.days.get(i).copied())
@@ -160,7 +198,7 @@ fn outcome(plan: &Plan, p: &Prepared<'_>) -> PatientOutcome {
     let events = plan
         .events
         .iter()
-        .map(|&e| event_outcome(plan, &mut engine, p, e))
+        .map(|&e| event_outcome(plan, engine, p, e))
         .collect();
     let phenotypes = plan
         .phenotypes
@@ -201,19 +239,27 @@ fn event_outcome(
     }
 }
 
+/// The condition of the `k`th response line; `None` for `otherwise`.
+fn line_body(plan: &Plan, k: usize) -> Option<NodeId> {
+    plan.categories
+        .get(k)
+        .and_then(|&c| plan.named.get(c))
+        .and_then(|n| n.body)
+}
+
 /// The first true line wins; unknown lines above it make it uncertain; no
 /// true line and some unknown: `NE`; all false: `otherwise`.
 fn day_state(
     plan: &Plan,
     engine: &mut Engine<'_>,
-    lines: &[Option<Vec<Truth>>],
+    lines: &[Option<Truth>],
     i: usize,
     day: i64,
 ) -> DayState {
     let mut unknown: Vec<usize> = Vec::new();
     for (k, line) in lines.iter().enumerate() {
-        let truth = match line {
-            Some(truths) => truths.get(i).copied().unwrap_or(Truth::Unknown),
+        let truth = match *line {
+            Some(truth) => truth,
             // `otherwise`: takes what is left only when nothing is unknown.
             None if unknown.is_empty() => Truth::True,
             None => Truth::False,
@@ -240,6 +286,9 @@ fn day_state(
 }
 
 fn reasons(plan: &Plan, engine: &mut Engine<'_>, unknown: &[usize], i: usize) -> String {
+    if unknown.is_empty() {
+        return String::new();
+    }
     unknown
         .iter()
         .filter_map(|&k| {

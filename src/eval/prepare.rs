@@ -84,64 +84,111 @@ pub struct Prepared<'a> {
     pub height_cm: Option<f64>,
 }
 
+/// Vectors kept from one patient to the next, so that preparing a cohort
+/// does not allocate afresh for every patient (see [`prepare_with`]).
+#[derive(Debug, Default)]
+pub struct Buffers {
+    series: Vec<Series>,
+    days: Vec<i64>,
+    observed: Vec<bool>,
+    observed_days: Vec<i64>,
+    scratch: Vec<f64>,
+    exposures: Vec<Vec<Exposure>>,
+}
+
+/// The vocabulary's weight and height, looked up once.
+static BODY_MEASURES: std::sync::OnceLock<(
+    Option<crate::data::MeasureId>,
+    Option<crate::data::MeasureId>,
+)> = std::sync::OnceLock::new();
+
+impl Prepared<'_> {
+    /// Hand the prepared vectors back for the next patient.
+    pub fn recycle(self, buffers: &mut Buffers) {
+        buffers.series = self.series;
+        buffers.days = self.days;
+        buffers.observed = self.observed;
+        buffers.exposures = self.exposures;
+    }
+}
+
 /// Prepare a patient for a plan.
 pub fn prepare<'a>(plan: &Plan, patient: &'a Patient) -> Result<Prepared<'a>, NoIndex> {
+    prepare_with(plan, patient, &mut Buffers::default())
+}
+
+/// [`prepare`], reusing the vectors of a patient prepared before (give
+/// them back with [`Prepared::recycle`]).
+pub fn prepare_with<'a>(
+    plan: &Plan,
+    patient: &'a Patient,
+    buffers: &mut Buffers,
+) -> Result<Prepared<'a>, NoIndex> {
     let index = index_day(plan, patient)?;
     let relative = |day: i64| day.saturating_sub(index);
 
-    let mut series: Vec<Series> = plan
-        .measures
-        .iter()
-        .map(|m| Series {
-            values: day_values(patient, m.id, index),
-            ..Series::default()
-        })
-        .collect();
-
-    let mut observed_days: Vec<i64> = series
-        .iter()
-        .flat_map(|s| s.values.iter().map(|v| v.day))
-        .filter(|&d| d > 0)
-        .collect();
-    observed_days.sort_unstable();
-    observed_days.dedup();
-    let followup = observed_days.last().copied();
-    let mut days = observed_days.clone();
-    for &landmark in &plan.landmarks {
-        days.push(landmark.round() as i64);
+    let mut series = std::mem::take(&mut buffers.series);
+    series.truncate(plan.measures.len());
+    for s in &mut series {
+        s.clear();
     }
-    days.sort_unstable();
-    days.dedup();
-    let observed = days
-        .iter()
-        .map(|d| observed_days.binary_search(d).is_ok())
-        .collect();
+    series.resize_with(plan.measures.len(), Series::default);
+    let observed_days = &mut buffers.observed_days;
+    day_values(
+        plan,
+        patient,
+        index,
+        &mut series,
+        observed_days,
+        &mut buffers.scratch,
+    );
+    let followup = observed_days.last().copied();
+    let mut days = std::mem::take(&mut buffers.days);
+    days.clear();
+    days.extend_from_slice(observed_days);
+    if !plan.landmarks.is_empty() {
+        for &landmark in &plan.landmarks {
+            days.push(landmark.round() as i64);
+        }
+        days.sort_unstable();
+        days.dedup();
+    }
+    let mut observed = std::mem::take(&mut buffers.observed);
+    observed.clear();
+    // Both ascending, the observed days among the assessment days.
+    let mut seen = observed_days.iter().peekable();
+    observed.extend(days.iter().map(|d| {
+        while seen.next_if(|&&o| o < *d).is_some() {}
+        seen.next_if(|&&o| o == *d).is_some()
+    }));
 
     for (slot, s) in series.iter_mut().enumerate() {
         let valid = plan.measures.get(slot).map_or(0.0, |m| m.valid_days);
         fill_series(s, &days, valid, plan.baseline);
     }
 
-    let exposures = plan
-        .drugs
-        .iter()
-        .map(|drug| {
-            let courses: Vec<Course> = patient
-                .courses
-                .iter()
-                .filter(|c| drug.members.contains(&c.drug))
-                .map(|c| Course {
-                    start: relative(c.start),
-                    end: c.end.map(relative),
-                    ..c.clone()
-                })
-                .collect();
-            merge_exposures(courses)
-        })
-        .collect();
+    let mut exposures = std::mem::take(&mut buffers.exposures);
+    exposures.truncate(plan.drugs.len());
+    for e in &mut exposures {
+        e.clear();
+    }
+    exposures.resize_with(plan.drugs.len(), Vec::new);
+    for (drug, out) in plan.drugs.iter().zip(&mut exposures) {
+        let courses: Vec<Course> = patient
+            .courses
+            .iter()
+            .filter(|c| drug.members.contains(&c.drug))
+            .map(|c| Course {
+                start: relative(c.start),
+                end: c.end.map(relative),
+                ..c.clone()
+            })
+            .collect();
+        merge_exposures(courses, out);
+    }
 
-    let latest = |id: &str| {
-        let measure = crate::data::MeasureId::of(id)?;
+    let latest = |measure: Option<crate::data::MeasureId>| {
+        let measure = measure?;
         patient
             .observations
             .iter()
@@ -149,6 +196,12 @@ pub fn prepare<'a>(plan: &Plan, patient: &'a Patient) -> Result<Prepared<'a>, No
             .find(|o| o.measure == measure)
             .map(|o| o.value)
     };
+    let (weight, height) = *BODY_MEASURES.get_or_init(|| {
+        (
+            crate::data::MeasureId::of("weight"),
+            crate::data::MeasureId::of("height"),
+        )
+    });
     Ok(Prepared {
         patient,
         index,
@@ -157,9 +210,24 @@ pub fn prepare<'a>(plan: &Plan, patient: &'a Patient) -> Result<Prepared<'a>, No
         series,
         exposures,
         followup,
-        weight_kg: patient.info.weight_kg.or_else(|| latest("weight")),
-        height_cm: patient.info.height_cm.or_else(|| latest("height")),
+        weight_kg: patient.info.weight_kg.or_else(|| latest(weight)),
+        height_cm: patient.info.height_cm.or_else(|| latest(height)),
     })
+}
+
+impl Series {
+    /// Empty every vector, keeping its capacity.
+    fn clear(&mut self) {
+        self.values.clear();
+        self.upto.clear();
+        self.current.clear();
+        self.fresh.clear();
+        self.baseline = None;
+        self.peak.clear();
+        self.nadir.clear();
+        self.peak_since_index.clear();
+        self.nadir_since_index.clear();
+    }
 }
 
 /// Day 0 of a patient: the first dose of the file's index drug; else the
@@ -185,16 +253,25 @@ fn index_day(plan: &Plan, patient: &Patient) -> Result<i64, NoIndex> {
     })
 }
 
-/// A measure's observations combined per day: the median of the day's
-/// values, so that the result never depends on row order.
-fn day_values(patient: &Patient, measure: crate::data::MeasureId, index: i64) -> Vec<DayValue> {
-    let mut out = Vec::new();
+/// Each plan measure's observations combined per day: the median of the
+/// day's values, so that the result never depends on row order. Also
+/// collects the days after the index with a value of some plan measure,
+/// ascending, into `observed_days`. One pass over the observations.
+fn day_values(
+    plan: &Plan,
+    patient: &Patient,
+    index: i64,
+    series: &mut [Series],
+    observed_days: &mut Vec<i64>,
+    scratch: &mut Vec<f64>,
+) {
+    observed_days.clear();
+    let mut sorted = true;
     let obs = &patient.observations;
     let mut k = 0;
-    let mut scratch: Vec<f64> = Vec::new();
-    while k < obs.len() {
-        let Some(o) = obs.get(k) else { break };
-        if o.measure != measure {
+    while let Some(o) = obs.get(k) {
+        let measure = o.measure;
+        if !plan.measures.iter().any(|m| m.id == measure) {
             k += 1;
             continue;
         }
@@ -209,14 +286,32 @@ fn day_values(patient: &Patient, measure: crate::data::MeasureId, index: i64) ->
             scratch.push(p.value);
             k += 1;
         }
-        out.push(DayValue {
+        let value = DayValue {
             day: o.day.saturating_sub(index),
-            value: median(&mut scratch),
+            value: median(scratch),
             first,
             count: k - first,
-        });
+        };
+        for (s, m) in series.iter_mut().zip(&plan.measures) {
+            if m.id == measure {
+                s.values.push(value);
+            }
+        }
+        if value.day > 0 {
+            match observed_days.last() {
+                Some(&last) if last == value.day => {}
+                Some(&last) if last > value.day => {
+                    sorted = false;
+                    observed_days.push(value.day);
+                }
+                _ => observed_days.push(value.day),
+            }
+        }
     }
-    out
+    if !sorted {
+        observed_days.sort_unstable();
+        observed_days.dedup();
+    }
 }
 
 /// The median (the mean of the two middle values for an even count).
@@ -287,11 +382,11 @@ fn baseline_value(values: &[DayValue], rule: BaselinePlan) -> Option<f64> {
     })
 }
 
-/// Merge courses into continuous exposures: a course that starts no later
-/// than the day after the previous one ends continues it.
-fn merge_exposures(mut courses: Vec<Course>) -> Vec<Exposure> {
+/// Merge courses into continuous exposures, into `out` (empty): a course
+/// that starts no later than the day after the previous one ends continues
+/// it.
+fn merge_exposures(mut courses: Vec<Course>, out: &mut Vec<Exposure>) {
     courses.sort_by_key(|c| (c.start, c.end.unwrap_or(i64::MAX)));
-    let mut out: Vec<Exposure> = Vec::new();
     for course in courses {
         match out.last_mut() {
             Some(e)
@@ -311,5 +406,4 @@ fn merge_exposures(mut courses: Vec<Course>) -> Vec<Exposure> {
             }),
         }
     }
-    out
 }

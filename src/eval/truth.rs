@@ -17,16 +17,19 @@ pub enum Truth {
 
 impl Truth {
     /// Kleene `and`.
+    #[inline]
     pub fn and(self, other: Truth) -> Truth {
         self.min(other)
     }
 
     /// Kleene `or`.
+    #[inline]
     pub fn or(self, other: Truth) -> Truth {
         self.max(other)
     }
 
     /// A known boolean.
+    #[inline]
     pub fn from_bool(b: bool) -> Truth {
         if b {
             Truth::True
@@ -57,6 +60,7 @@ impl Truth {
 impl std::ops::Not for Truth {
     type Output = Truth;
 
+    #[inline]
     fn not(self) -> Truth {
         match self {
             Truth::False => Truth::True,
