@@ -226,11 +226,18 @@ fn fold(spelling: &str) -> String {
 
 /// Look a unit up by any of its spellings (`umol/L`, `µmol/L`, `mg/dl`).
 pub fn lookup(spelling: &str) -> Option<Unit> {
-    let folded = fold(spelling);
-    UNITS
-        .iter()
-        .find(|(spellings, _)| spellings.iter().any(|s| fold(s) == folded))
-        .map(|(_, unit)| *unit)
+    /// Every spelling, folded, to its unit (the first unit that has it).
+    static BY_SPELLING: std::sync::LazyLock<rustc_hash::FxHashMap<String, Unit>> =
+        std::sync::LazyLock::new(|| {
+            let mut map = rustc_hash::FxHashMap::default();
+            for (spellings, unit) in UNITS {
+                for s in *spellings {
+                    map.entry(fold(s)).or_insert(*unit);
+                }
+            }
+            map
+        });
+    BY_SPELLING.get(&fold(spelling)).copied()
 }
 
 /// The known spelling closest to `spelling`, for a did-you-mean help.

@@ -11,8 +11,7 @@ use super::mapping::Mapping;
 use super::shard::{ShardOutput, LOCAL};
 use super::time::TimeKind;
 use super::{
-    compare_ids, Course, Dataset, LoadOptions, Loaded, MeasureId, Observation, Patient,
-    PatientInfo, UnitId,
+    Course, Dataset, LoadOptions, Loaded, MeasureId, Observation, Patient, PatientInfo, UnitId,
 };
 use crate::measures::MEASURES;
 use rayon::prelude::*;
@@ -388,7 +387,7 @@ impl<'m> Loader<'m> {
             };
             self.bad(&file, u64::from(s.line), column, reason)?;
         }
-        patients.sort_by(|a, b| compare_ids(&a.id, &b.id));
+        let patients = super::sort_by_id(patients);
         let mut skipped = std::mem::take(&mut self.skipped);
         skipped.sort_by(|a, b| {
             let fa = self.files.iter().position(|f| *f == a.file);

@@ -188,12 +188,21 @@ impl Dataset {
 /// The order of patient ids: ids that are whole numbers first, by value,
 /// then the others by text.
 pub fn compare_ids(a: &str, b: &str) -> Ordering {
-    match (a.parse::<i128>(), b.parse::<i128>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
-        (Ok(_), Err(_)) => Ordering::Less,
-        (Err(_), Ok(_)) => Ordering::Greater,
-        (Err(_), Err(_)) => a.cmp(b),
-    }
+    id_key(a).cmp(&id_key(b)).then_with(|| a.cmp(b))
+}
+
+/// What orders ids before their text: whether the id is not a whole
+/// number, and its value if it is.
+fn id_key(id: &str) -> (bool, i128) {
+    id.parse::<i128>().map_or((true, 0), |n| (false, n))
+}
+
+/// Sort patients by id ([`compare_ids`]), reading each id once.
+fn sort_by_id(patients: Vec<Patient>) -> Vec<Patient> {
+    let mut keyed: Vec<((bool, i128), Patient)> =
+        patients.into_iter().map(|p| (id_key(&p.id), p)).collect();
+    keyed.sort_unstable_by(|(a, p), (b, q)| a.cmp(b).then_with(|| p.id.cmp(&q.id)));
+    keyed.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Options of [`load`].
