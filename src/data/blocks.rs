@@ -13,8 +13,9 @@
 use super::error::DataError;
 use super::loader::Loader;
 use super::observations::{layout, read_rows, Columns};
+use super::rows::{CsvRows, PlainRows};
 use super::shard::{Layout, Shard, ShardOutput};
-use super::table::{rows_reader, Bytes, Table, Tracked};
+use super::table::{rows_reader, Table, Tracked};
 use rayon::prelude::*;
 use std::io::{Cursor, Read};
 
@@ -96,7 +97,12 @@ fn read_in_one<R: Read>(
 ) -> Result<(), DataError> {
     let mut shard = Shard::new(loader);
     let mut reader = rows_reader(Tracked::new(input));
-    read_rows(&mut shard, layout, &mut reader, first_line - 1);
+    read_rows(
+        &mut shard,
+        layout,
+        &mut CsvRows::new(&mut reader),
+        first_line - 1,
+    );
     let read = shard.out;
     loader.absorb(read)
 }
@@ -109,30 +115,41 @@ fn read_block(
     stretches: &[Stretch],
 ) -> Result<(), DataError> {
     let first_line = stretches.first().map_or(1, |s| s.first_line);
-    if stretches.len() < 2 {
-        return read_in_one(loader, layout, block, first_line);
+    if stretches.len() > 1 {
+        let shards: Vec<ShardOutput> = {
+            let base: &Loader = loader;
+            stretches
+                .par_iter()
+                .map(|stretch| read_plain(base, layout, stretch.bytes, stretch.first_line))
+                .collect()
+        };
+        let stopped = shards.iter().any(|s| s.error.is_some());
+        if !stopped && !ShardOutput::kinds_conflict(&loader.kinds, &shards) {
+            for shard in shards {
+                loader.absorb(shard)?;
+            }
+            return Ok(());
+        }
     }
-    let shards: Vec<ShardOutput> = {
-        let base: &Loader = loader;
-        stretches
-            .par_iter()
-            .map(|stretch| {
-                let mut shard = Shard::new(base);
-                let mut reader = rows_reader(Bytes::new(stretch.bytes));
-                read_rows(&mut shard, layout, &mut reader, stretch.first_line - 1);
-                shard.out
-            })
-            .collect()
-    };
-    let stopped = shards.iter().any(|s| s.error.is_some());
-    if stopped || ShardOutput::kinds_conflict(&loader.kinds, &shards) {
-        drop(shards);
-        return read_in_one(loader, layout, block, first_line);
-    }
-    for shard in shards {
-        loader.absorb(shard)?;
-    }
-    Ok(())
+    let shard = read_plain(loader, layout, block, first_line);
+    loader.absorb(shard)
+}
+
+/// Read unquoted lines, starting at `first_line`, into a shard.
+fn read_plain(
+    base: &Loader,
+    layout: &Layout<Columns>,
+    text: &[u8],
+    first_line: u64,
+) -> ShardOutput {
+    let mut shard = Shard::new(base);
+    read_rows(
+        &mut shard,
+        layout,
+        &mut PlainRows::new(text),
+        first_line - 1,
+    );
+    shard.out
 }
 
 /// A stretch of a block: whole lines.

@@ -21,6 +21,7 @@ mod loader;
 mod mapping;
 mod observations;
 mod patients;
+mod rows;
 mod shard;
 mod table;
 pub mod time;

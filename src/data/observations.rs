@@ -7,8 +7,9 @@ use super::bytes_map::BytesMap;
 use super::error::{DataError, RowReason};
 use super::loader::{Loader, Staged};
 use super::mapping::{CodeMeaning, Mapping};
+use super::rows::{CsvRows, Rows};
 use super::shard::{Layout, Shard};
-use super::table::{cell, csv_error, next_row, number, text, LineEnds, Table};
+use super::table::{csv_error, number, text, Table};
 use super::time::{self, Expect, Moment};
 use super::MeasureId;
 use crate::ast::Grade;
@@ -260,7 +261,7 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
     let mut table = Table::open(name, input)?;
     let layout = layout(loader, &table)?;
     let mut shard = Shard::new(loader);
-    read_rows(&mut shard, &layout, table.reader(), 0);
+    read_rows(&mut shard, &layout, &mut CsvRows::new(table.reader()), 0);
     let read = shard.out;
     loader.absorb(read)
 }
@@ -280,21 +281,19 @@ pub(super) fn layout<R: Read>(
     })
 }
 
-/// Read the rows of `reader` into the shard, until the end or the first
-/// error (in the shard's output); `line_offset` lines come before the
-/// reader's first.
-pub(super) fn read_rows<R: LineEnds>(
+/// Read `rows` into the shard, until the end or the first error (in the
+/// shard's output); `line_offset` lines come before the source's first.
+pub(super) fn read_rows(
     shard: &mut Shard,
     layout: &Layout<Columns>,
-    reader: &mut csv::Reader<R>,
+    rows: &mut impl Rows,
     line_offset: u64,
 ) {
     let mut codes = CodeCache::default();
     let mut unit_cache = UnitCache::default();
     let mut times = TimeCache::default();
-    let mut record = csv::ByteRecord::new();
     loop {
-        let line = match next_row(reader, &mut record) {
+        let line = match rows.advance() {
             Ok(Some(line)) => line_offset + line,
             Ok(None) => break,
             Err(e) => {
@@ -310,7 +309,7 @@ pub(super) fn read_rows<R: LineEnds>(
             });
             break;
         };
-        let code = codes.lookup(cell(&record, layout.columns.code), shard.mapping());
+        let code = codes.lookup(rows.cell(layout.columns.code), shard.mapping());
         let measure = match codes.entries.get_mut(code) {
             Some((_, CodeMeaning::Measure(m), _)) => *m,
             Some((_, CodeMeaning::NotUsed, n)) => {
@@ -322,7 +321,7 @@ pub(super) fn read_rows<R: LineEnds>(
         };
         match row(
             shard,
-            &record,
+            &*rows,
             layout.columns,
             measure,
             &mut unit_cache,
@@ -360,13 +359,13 @@ pub(super) fn read_rows<R: LineEnds>(
 /// the column at fault and why.
 fn row(
     shard: &mut Shard,
-    record: &csv::ByteRecord,
+    record: &impl Rows,
     columns: Columns,
     measure: MeasureId,
     unit_cache: &mut UnitCache,
     times: &mut TimeCache,
 ) -> Result<Staged, (usize, RowReason)> {
-    let patient_cell = cell(record, columns.patient);
+    let patient_cell = record.cell(columns.patient);
     if patient_cell.is_empty() {
         return Err((columns.patient, RowReason::Empty));
     }
@@ -374,11 +373,11 @@ fn row(
         .patient(patient_cell)
         .map_err(|r| (columns.patient, r))?;
     let (time_column, time_cell, expect) = match columns.time {
-        TimeColumns::One(i, e) => (i, cell(record, i), e),
+        TimeColumns::One(i, e) => (i, record.cell(i), e),
         TimeColumns::Both { day, date } => {
-            let d = cell(record, day);
+            let d = record.cell(day);
             if d.is_empty() {
-                (date, cell(record, date), Expect::Date)
+                (date, record.cell(date), Expect::Date)
             } else {
                 (day, d, Expect::Day)
             }
@@ -392,8 +391,8 @@ fn row(
         .map_err(|r| (time_column, r))?;
     let scale = measure.measure().scale;
     let original =
-        parse_value(cell(record, columns.value), scale).map_err(|r| (columns.value, r))?;
-    let raw_unit = columns.unit.map_or(&[][..], |i| cell(record, i));
+        parse_value(record.cell(columns.value), scale).map_err(|r| (columns.value, r))?;
+    let raw_unit = columns.unit.map_or(&[][..], |i| record.cell(i));
     let entry_index = unit_cache.lookup(shard, measure, raw_unit);
     let unit_column = columns.unit.unwrap_or(columns.value);
     let Some(entry) = unit_cache.entries.get_mut(entry_index) else {

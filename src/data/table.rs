@@ -69,11 +69,13 @@ impl<R: Read> LineEnds for Tracked<R> {
 }
 
 /// Bytes in memory, read as an input.
+#[cfg(test)]
 pub(crate) struct Bytes<'a> {
     all: &'a [u8],
     read: usize,
 }
 
+#[cfg(test)]
 impl<'a> Bytes<'a> {
     /// Read `all`.
     pub fn new(all: &'a [u8]) -> Bytes<'a> {
@@ -81,6 +83,7 @@ impl<'a> Bytes<'a> {
     }
 }
 
+#[cfg(test)]
 impl Read for Bytes<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let rest = self.all.get(self.read..).unwrap_or_default();
@@ -93,6 +96,7 @@ impl Read for Bytes<'_> {
     }
 }
 
+#[cfg(test)]
 impl LineEnds for Bytes<'_> {
     fn blank_lines_at(&mut self, byte: u64) -> u64 {
         let from = usize::try_from(byte).unwrap_or(usize::MAX);
