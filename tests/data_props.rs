@@ -36,7 +36,7 @@ fn csv(rows: &[String]) -> String {
 }
 
 /// One observation as (day, measure, value bits, unit as written).
-type Obs = (i64, &'static str, u64, String);
+type Obs = (i32, &'static str, u64, String);
 
 /// The dataset without interned ids: per patient, (day, measure, value, unit as written).
 fn projection(loaded: &Loaded) -> Vec<(String, Vec<Obs>)> {

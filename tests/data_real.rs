@@ -28,7 +28,13 @@ fn observed(dataset: &Dataset, measure: &str) -> Vec<Row> {
             p.observations
                 .iter()
                 .filter(|o| Some(o.measure) == id)
-                .map(|o| (p.id.clone(), time::format(o.day, p.time_kind), o.value))
+                .map(|o| {
+                    (
+                        p.id.clone(),
+                        time::format(i64::from(o.day), p.time_kind),
+                        o.value,
+                    )
+                })
         })
         .collect();
     rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)).then(a.2.total_cmp(&b.2)));

@@ -24,7 +24,8 @@ const H: &str = "patient,day,measure,value,unit\n";
 
 #[test]
 fn each_kind_of_bad_row_names_its_line_column_and_reason() {
-    let cases: Vec<(String, u64, &str, IsReason)> = vec![
+    let cases: Vec<(String, u64, &str, IsReason)> =
+        vec![
         (
             format!("{H}p1,0,upcr,1,g/g\np1,1,upcr,abc,g/g\n"),
             3,
@@ -33,6 +34,9 @@ fn each_kind_of_bad_row_names_its_line_column_and_reason() {
         ),
         (format!("{H}p1,0,dipstick,5+,\n"), 2, "value", |r| {
             matches!(r, RowReason::NotAGrade { .. })
+        }),
+        (format!("{H}p1,2147483647,upcr,1,g/g\np1,-2147483649,upcr,1,g/g\n"), 3, "day", |r| {
+            matches!(r, RowReason::DayOutOfRange { text } if text == "-2147483649")
         }),
         (format!("{H}p1,0,presence,2,\n"), 2, "value", |r| {
             matches!(r, RowReason::NotAPresence { .. })
@@ -284,7 +288,7 @@ fn dates_become_days_since_1970_and_timestamps_keep_their_date() {
     let loaded = load_text(csv, None, false).unwrap_or_else(|e| panic!("{e:?}"));
     let p = &loaded.dataset.patients[0];
     assert_eq!(p.time_kind, TimeKind::Date);
-    let got: Vec<(i64, f64)> = p.observations.iter().map(|o| (o.day, o.value)).collect();
+    let got: Vec<(i32, f64)> = p.observations.iter().map(|o| (o.day, o.value)).collect();
     assert_eq!(got, [(1, 1.0), (10, 3.0), (10, 3.0)]);
 }
 

@@ -51,7 +51,7 @@ fn cells(dataset: &Dataset) -> impl Iterator<Item = [String; 5]> + '_ {
             let m = o.measure.measure();
             [
                 p.id.clone(),
-                data::time::format(o.day, p.time_kind),
+                data::time::format(i64::from(o.day), p.time_kind),
                 m.id.to_string(),
                 value_text(o),
                 m.canonical_unit().symbol.to_string(),
@@ -114,7 +114,7 @@ fn write_observations(out: &mut impl Write, dataset: &Dataset, format: Format) -
                         time: match p.time_kind {
                             data::TimeKind::Day => serde_json::json!(o.day),
                             data::TimeKind::Date => {
-                                serde_json::json!(data::time::format(o.day, p.time_kind))
+                                serde_json::json!(data::time::format(i64::from(o.day), p.time_kind))
                             }
                         },
                         measure: m.id,

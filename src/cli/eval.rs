@@ -5,7 +5,7 @@ use super::inputs::{self, DataArgs};
 use super::output::{write_streamed, CellRef, Format, Rows};
 use super::{print_diagnostics, EXIT_INVALID};
 use crate::check::{check_source, Options};
-use crate::eval::{evaluate_all, PatientOutcome};
+use crate::eval::{evaluate_all, summarize_all, PatientOutcome};
 use crate::plan::{compile, Plan};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -40,6 +40,15 @@ pub enum Level {
     Patient,
     /// One row per criteria file, patient and assessment day.
     Timeline,
+}
+
+/// Whether outcomes keep the state of every assessment day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum States {
+    /// Keep them (timelines, comparisons, reports).
+    Keep,
+    /// Leave them out (one row per patient).
+    Drop,
 }
 
 /// A compiled criteria file and the stem that names it in results.
@@ -110,7 +119,7 @@ impl Run {
 /// Compile the files, load the data and evaluate every file over it, with a
 /// progress bar on stderr when it is a terminal; `None` after printing the
 /// diagnostics of invalid input.
-pub fn run_files(rules: &[PathBuf], inputs: &DataArgs) -> Option<Run> {
+pub fn run_files(rules: &[PathBuf], inputs: &DataArgs, states: States) -> Option<Run> {
     let compiled = compile_all(rules)?;
     let loaded = inputs::load(inputs).ok()?;
     // Shown only once the work has taken more than a second, and only on a
@@ -128,7 +137,10 @@ pub fn run_files(rules: &[PathBuf], inputs: &DataArgs) -> Option<Run> {
     let outcomes = compiled
         .iter()
         .map(|c| {
-            let o = evaluate_all(&c.plan, &loaded.dataset);
+            let o = match states {
+                States::Keep => evaluate_all(&c.plan, &loaded.dataset),
+                States::Drop => summarize_all(&c.plan, &loaded.dataset),
+            };
             if progress.is_hidden() && started.elapsed() > std::time::Duration::from_secs(1) {
                 progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             }
@@ -146,7 +158,13 @@ pub fn run_files(rules: &[PathBuf], inputs: &DataArgs) -> Option<Run> {
 
 /// Run `eval`.
 pub fn run(args: &Args) -> ExitCode {
-    let Some(run) = run_files(&args.rules, &args.inputs) else {
+    // Rows per patient need no state per day: not keeping them saves most
+    // of the memory evaluation takes.
+    let states = match args.level {
+        Level::Patient => States::Drop,
+        Level::Timeline => States::Keep,
+    };
+    let Some(run) = run_files(&args.rules, &args.inputs, states) else {
         return ExitCode::from(EXIT_INVALID);
     };
     let results: Vec<(&Compiled, &[PatientOutcome])> = run

@@ -111,11 +111,7 @@ impl Counts {
             if n == 0 {
                 continue;
             }
-            let spelling = usize::try_from(unit.0)
-                .ok()
-                .and_then(|i| units.get(i))
-                .cloned()
-                .unwrap_or_default();
+            let spelling = units.get(usize::from(unit.0)).cloned().unwrap_or_default();
             used += n;
             let m = measures
                 .entry(measure.measure().id.to_string())

@@ -65,6 +65,11 @@ pub enum RowReason {
         /// The text found.
         text: String,
     },
+    /// `day` column holding `3000000000`: beyond the days a timeline holds.
+    DayOutOfRange {
+        /// The text found.
+        text: String,
+    },
     /// `date` column holding `2021-02-30` or `yesterday`.
     NotADate {
         /// The text found.
@@ -121,6 +126,7 @@ impl RowReason {
             RowReason::MissingUnit { .. } => "nephrules::data::missing_unit",
             RowReason::Empty => "nephrules::data::empty",
             RowReason::NotADay { .. } => "nephrules::data::not_a_day",
+            RowReason::DayOutOfRange { .. } => "nephrules::data::day_out_of_range",
             RowReason::NotADate { .. } => "nephrules::data::not_a_date",
             RowReason::MixedTime { .. } => "nephrules::data::mixed_time",
             RowReason::Duplicate { .. } => "nephrules::data::duplicate",
@@ -152,6 +158,10 @@ impl RowReason {
             ),
             RowReason::NotAGrade { .. } => Some("a grade is `negative`, `trace`, `1+`, `2+`, `3+` or `4+`".into()),
             RowReason::NotAPresence { .. } => Some("write `1` for present and `0` for absent".into()),
+            RowReason::DayOutOfRange { .. } => Some(
+                "days are counted from the index and lie within ±2,147,483,647 (about 5.8 million years)"
+                    .into(),
+            ),
             RowReason::NotADate { .. } => {
                 Some("write dates as ISO 8601, `2021-03-04` or `2021-03-04T10:00:00Z`".into())
             }
@@ -186,6 +196,9 @@ impl fmt::Display for RowReason {
             RowReason::Empty => write!(f, "the cell is empty"),
             RowReason::NotADay { text } => {
                 write!(f, "`{}` is not a whole number of days", short(text))
+            }
+            RowReason::DayOutOfRange { text } => {
+                write!(f, "`{}` is too far from the index to be a day", short(text))
             }
             RowReason::NotADate { text, detail } => {
                 write!(f, "`{}` is not a date: {detail}", short(text))

@@ -28,7 +28,7 @@ use std::path::Path;
 /// computed then, from the one factor of the row's measure and unit.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Staged {
-    pub day: i64,
+    pub day: i32,
     /// The value as written.
     pub original: f64,
     pub patient: u32,
@@ -60,7 +60,7 @@ impl Staged {
     /// (comparing one number is what keeps the sort fast).
     fn leading_key(&self) -> u128 {
         // Flipping the sign bit orders days as unsigned numbers.
-        let day = (self.day as u64) ^ (1 << 63);
+        let day = (self.day as u32) ^ (1 << 31);
         (u128::from(self.patient) << 96)
             | (u128::from(day) << 32)
             | (u128::from(self.measure.0) << 16)
@@ -91,7 +91,7 @@ pub struct Loader<'m> {
     /// Every observation row used, in input order.
     staged: Vec<Staged>,
     pub(super) units: Vec<String>,
-    unit_index: FxHashMap<String, u32>,
+    unit_index: FxHashMap<String, u16>,
     /// Per measure and unit, the factor to the measure's canonical unit.
     factors: FxHashMap<(MeasureId, UnitId), f64>,
     pub(super) files: Vec<String>,
@@ -247,14 +247,16 @@ impl<'m> Loader<'m> {
     }
 
     /// Intern an original unit spelling.
-    fn unit_id(&mut self, spelling: &str) -> UnitId {
+    /// Intern an original unit spelling; `None` past the last id there
+    /// can be.
+    fn unit_id(&mut self, spelling: &str) -> Option<UnitId> {
         if let Some(i) = self.unit_index.get(spelling) {
-            return UnitId(*i);
+            return Some(UnitId(*i));
         }
-        let i = u32::try_from(self.units.len()).unwrap_or(u32::MAX);
+        let i = u16::try_from(self.units.len()).ok()?;
         self.units.push(spelling.to_string());
         self.unit_index.insert(spelling.to_string(), i);
-        UnitId(i)
+        Some(UnitId(i))
     }
 
     /// Merge what a shard read: its patients and units get the loader's
@@ -269,10 +271,9 @@ impl<'m> Loader<'m> {
         };
         let mut unit_ids = Vec::with_capacity(shard.units.len());
         for spelling in &shard.units {
-            let id = self.unit_id(spelling);
-            if id.0 > u32::from(u16::MAX) {
-                return Err(too_large("more than 65,535 unit spellings"));
-            }
+            let id = self
+                .unit_id(spelling)
+                .ok_or_else(|| too_large("more than 65,535 unit spellings"))?;
             unit_ids.push(id);
         }
         let global_unit = |local: u16| unit_ids.get(usize::from(local)).copied();
@@ -307,9 +308,7 @@ impl<'m> Loader<'m> {
                 let local = (row.patient & !LOCAL) as usize;
                 row.patient = patient_ids.get(local).copied().unwrap_or(row.patient);
             }
-            row.unit = global_unit(row.unit)
-                .and_then(|u| u16::try_from(u.0).ok())
-                .unwrap_or(row.unit);
+            row.unit = global_unit(row.unit).map_or(row.unit, |u| u.0);
         }
         self.staged.append(&mut shard.staged);
         self.counts.absorb(shard.counts);
@@ -371,7 +370,7 @@ impl<'m> Loader<'m> {
         drop(staged);
         duplicates.sort_by_key(|(s, _)| (s.file, s.line));
         for (s, first_line) in duplicates {
-            self.counts.duplicate(s.measure, UnitId(u32::from(s.unit)));
+            self.counts.duplicate(s.measure, UnitId(s.unit));
             let file = self
                 .files
                 .get(usize::from(s.file))
@@ -413,19 +412,14 @@ impl Loader<'_> {
     fn number_units_by_spelling(&mut self, staged: &mut [Staged]) {
         let mut order: Vec<usize> = (0..self.units.len()).collect();
         order.sort_by(|&a, &b| self.units.get(a).cmp(&self.units.get(b)));
-        let mut new_id = vec![0u32; order.len()];
+        let mut new_id = vec![0u16; order.len()];
         for (new, &old) in order.iter().enumerate() {
-            if let (Some(slot), Ok(new)) = (new_id.get_mut(old), u32::try_from(new)) {
+            if let (Some(slot), Ok(new)) = (new_id.get_mut(old), u16::try_from(new)) {
                 *slot = new;
             }
         }
-        let renumber = |id: UnitId| UnitId(new_id.get(id.0 as usize).copied().unwrap_or(id.0));
-        let renumber_short = |id: u16| {
-            new_id
-                .get(usize::from(id))
-                .and_then(|&n| u16::try_from(n).ok())
-                .unwrap_or(id)
-        };
+        let renumber_short = |id: u16| new_id.get(usize::from(id)).copied().unwrap_or(id);
+        let renumber = |id: UnitId| UnitId(renumber_short(id.0));
         for s in staged.iter_mut() {
             s.unit = renumber_short(s.unit);
         }
@@ -445,7 +439,7 @@ impl Loader<'_> {
             .units
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| u32::try_from(i).ok().map(|i| (s.clone(), i)))
+            .filter_map(|(i, s)| u16::try_from(i).ok().map(|i| (s.clone(), i)))
             .collect();
     }
 
@@ -453,7 +447,9 @@ impl Loader<'_> {
     fn factor_table(&self) -> Vec<f64> {
         let mut table = vec![1.0; self.units.len() * MEASURES.len()];
         for (&(measure, unit), &factor) in &self.factors {
-            if let Some(slot) = table.get_mut(unit.0 as usize * MEASURES.len() + measure.index()) {
+            if let Some(slot) =
+                table.get_mut(usize::from(unit.0) * MEASURES.len() + measure.index())
+            {
                 *slot = factor;
             }
         }
@@ -463,7 +459,7 @@ impl Loader<'_> {
 
 /// How many rows are turned into timelines at a time: the memory held
 /// twice while they are.
-const BUILT_AT_ONCE: usize = 1 << 18;
+const BUILT_AT_ONCE: usize = 1 << 16;
 
 /// A patient from their sorted rows: the timeline, and the exact
 /// duplicates found, each with the line of the row it repeats.
@@ -489,7 +485,7 @@ fn build(
                     day: s.day,
                     value: s.original * factor,
                     original: s.original,
-                    unit: UnitId(u32::from(s.unit)),
+                    unit: UnitId(s.unit),
                     measure: s.measure,
                 });
             }

@@ -76,20 +76,21 @@ impl MeasureId {
 
 /// An original unit spelling, interned: an index into [`Dataset::units`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct UnitId(pub u32);
+pub struct UnitId(pub u16);
 
 /// One observation, compact: the day, the measure, the value in the
 /// measure's canonical unit, and the value and unit as the input wrote them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Observation {
-    /// Day relative to the index, or days since 1970-01-01 (see the
-    /// patient's [`TimeKind`]).
-    pub day: i64,
     /// The value in the canonical unit; a dipstick grade's rank
     /// ([`crate::ast::Grade::rank`]); 0 or 1 for presence.
     pub value: f64,
     /// The value as written, in the original unit.
     pub original: f64,
+    /// Day relative to the index, or days since 1970-01-01 (see the
+    /// patient's [`TimeKind`]); 32 bits, so that an observation takes 24
+    /// bytes (a day further than that is a bad row).
+    pub day: i32,
     /// The original unit's spelling.
     pub unit: UnitId,
     /// The measure.
@@ -174,9 +175,8 @@ impl Dataset {
 
     /// An original unit's spelling as written (empty for none).
     pub fn unit_spelling(&self, unit: UnitId) -> &str {
-        usize::try_from(unit.0)
-            .ok()
-            .and_then(|i| self.units.get(i))
+        self.units
+            .get(usize::from(unit.0))
             .map_or("", String::as_str)
     }
 

@@ -386,6 +386,10 @@ fn row(
     let moment = times
         .parse(time_cell, expect)
         .map_err(|r| (time_column, r))?;
+    let day = i32::try_from(moment.day).map_err(|_| {
+        let text = text(time_cell);
+        (time_column, RowReason::DayOutOfRange { text })
+    })?;
     shard
         .check_kind(patient, moment.kind)
         .map_err(|r| (time_column, r))?;
@@ -401,7 +405,7 @@ fn row(
     let (unit, _) = entry.resolved.clone().map_err(|r| (unit_column, r))?;
     entry.used += 1;
     Ok(Staged {
-        day: moment.day,
+        day,
         original,
         patient,
         line: 0,

@@ -25,11 +25,25 @@ use rayon::prelude::*;
 /// Evaluate every patient of a dataset, in parallel, in the dataset's
 /// (sorted) patient order.
 pub fn evaluate_all(plan: &Plan, dataset: &Dataset) -> Vec<PatientOutcome> {
+    evaluate_patients(plan, dataset, true)
+}
+
+/// [`evaluate_all`] without the state of every day (`states` left empty):
+/// the summaries alone take a small part of the memory.
+pub fn summarize_all(plan: &Plan, dataset: &Dataset) -> Vec<PatientOutcome> {
+    evaluate_patients(plan, dataset, false)
+}
+
+fn evaluate_patients(plan: &Plan, dataset: &Dataset, keep_states: bool) -> Vec<PatientOutcome> {
     dataset
         .patients
         .par_iter()
         .map_init(Workspace::default, |workspace, p| {
-            evaluate_with(plan, p, workspace)
+            let mut outcome = evaluate_with(plan, p, workspace);
+            if !keep_states {
+                outcome.states = Vec::new();
+            }
+            outcome
         })
         .collect()
 }

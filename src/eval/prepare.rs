@@ -248,7 +248,7 @@ fn index_day(plan: &Plan, patient: &Patient) -> Result<i64, NoIndex> {
         TimeKind::Date => patient
             .info
             .index_date
-            .or_else(|| patient.observations.iter().map(|o| o.day).min())
+            .or_else(|| patient.observations.iter().map(|o| i64::from(o.day)).min())
             .unwrap_or(0),
     })
 }
@@ -287,7 +287,7 @@ fn day_values(
             k += 1;
         }
         let value = DayValue {
-            day: o.day.saturating_sub(index),
+            day: i64::from(o.day).saturating_sub(index),
             value: median(scratch),
             first,
             count: k - first,

@@ -69,7 +69,7 @@ pub fn patient_series(files: &[Evaluated<'_>], patient: &Patient) -> PatientSeri
                 .observations
                 .iter()
                 .filter(|o| o.measure == measure)
-                .map(|o| (o.day.saturating_sub(index) as f64, o.value))
+                .map(|o| (i64::from(o.day).saturating_sub(index) as f64, o.value))
                 .collect();
             Some(MeasureSeries {
                 measure,
