@@ -345,7 +345,10 @@ impl<'m> Loader<'m> {
             let mut rows = staged.get(first_row..).unwrap_or_default();
             let mut timelines = Vec::with_capacity(stagings.len() - first_patient);
             for index in first_patient..stagings.len() {
-                let n = rows.partition_point(|s| s.patient as usize == index);
+                let n = rows
+                    .iter()
+                    .take_while(|s| s.patient as usize == index)
+                    .count();
                 let (mine, rest) = rows.split_at(n);
                 timelines.push((index, mine));
                 rows = rest;

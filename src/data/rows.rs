@@ -71,30 +71,27 @@ impl<'a> PlainRows<'a> {
 impl Rows for PlainRows<'_> {
     fn advance(&mut self) -> Result<Option<u64>, csv::Error> {
         while !self.rest.is_empty() {
-            let (row, rest) = match self.rest.iter().position(|&b| b == b'\n') {
-                Some(i) => (self.rest.get(..i), self.rest.get(i + 1..)),
-                None => (Some(self.rest), None),
-            };
-            let (row, rest) = (row.unwrap_or_default(), rest.unwrap_or_default());
-            let line = self.next_line;
-            self.rest = rest;
-            self.next_line += 1;
-            if row.is_empty() {
-                continue;
-            }
+            // One pass over the line finds its end and its commas.
             self.ends.clear();
-            self.ends.extend(
-                row.iter()
-                    .enumerate()
-                    .filter(|&(_, &b)| b == b',')
-                    .map(|(i, _)| i),
-            );
-            self.ends.push(row.len());
-            self.row = row;
-            if self.ends.len() == 1 && row.trim_ascii().is_empty() {
-                continue;
+            let mut length = self.rest.len();
+            for (i, &b) in self.rest.iter().enumerate() {
+                if b == b',' {
+                    self.ends.push(i);
+                } else if b == b'\n' {
+                    length = i;
+                    break;
+                }
             }
-            return Ok(Some(line));
+            self.ends.push(length);
+            let row = self.rest.get(..length).unwrap_or_default();
+            self.rest = self.rest.get(length + 1..).unwrap_or_default();
+            let line = self.next_line;
+            self.next_line += 1;
+            self.row = row;
+            let blank = row.is_empty() || (self.ends.len() == 1 && row.trim_ascii().is_empty());
+            if !blank {
+                return Ok(Some(line));
+            }
         }
         Ok(None)
     }
