@@ -196,10 +196,13 @@ fn resolve_unit(
 
 /// Read a value cell as written: a number, a grade's rank, 0 or 1.
 fn parse_value(raw: &[u8], scale: Scale) -> Result<f64, RowReason> {
-    let text = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
-    if text.is_empty() {
+    if raw.is_empty() {
         return Err(RowReason::Empty);
     }
+    if scale == Scale::Quantity {
+        return number(raw);
+    }
+    let text = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
     match scale {
         Scale::Quantity => number(raw),
         Scale::DipstickGrade => Grade::parse(text)
@@ -242,6 +245,12 @@ struct TimeCache {
 
 impl TimeCache {
     fn parse(&mut self, raw: &[u8], expect: Expect) -> Result<Moment, RowReason> {
+        // A whole day is read faster than it is looked up.
+        if expect != Expect::Date {
+            if let Some(day) = time::whole_day(raw) {
+                return Ok(Moment::day(day));
+            }
+        }
         if self.expect == Some(expect) && self.last.as_slice() == raw {
             if let Some(parsed) = &self.parsed {
                 return parsed.clone();

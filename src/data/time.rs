@@ -41,6 +41,15 @@ pub struct Moment {
 }
 
 impl Moment {
+    /// A whole day, without a time of day.
+    pub fn day(day: i64) -> Moment {
+        Moment {
+            day,
+            second: 0,
+            kind: TimeKind::Day,
+        }
+    }
+
     /// A key that orders and identifies moments of one kind.
     pub fn key(self) -> i64 {
         self.day.saturating_mul(86_400).saturating_add(self.second)
@@ -60,8 +69,34 @@ pub enum Expect {
     Either,
 }
 
+/// A cell (already trimmed) of a sign and up to 18 digits as a whole day:
+/// the common case, read without the general parser.
+pub fn whole_day(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut day: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        day = day * 10 + i64::from(b - b'0');
+    }
+    Some(if negative { -day } else { day })
+}
+
 /// Read a time cell (already trimmed).
 pub fn parse(text: &[u8], expect: Expect) -> Result<Moment, RowReason> {
+    if expect != Expect::Date {
+        if let Some(day) = whole_day(text) {
+            return Ok(Moment::day(day));
+        }
+    }
     let Ok(text) = std::str::from_utf8(text) else {
         return Err(RowReason::NotText);
     };
@@ -82,11 +117,7 @@ pub fn parse(text: &[u8], expect: Expect) -> Result<Moment, RowReason> {
 
 fn parse_day(text: &str) -> Result<Moment, RowReason> {
     text.parse::<i64>()
-        .map(|day| Moment {
-            day,
-            second: 0,
-            kind: TimeKind::Day,
-        })
+        .map(Moment::day)
         .map_err(|_| RowReason::NotADay { text: text.into() })
 }
 
@@ -154,6 +185,26 @@ pub fn to_date(day: i64) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_days_read_like_the_general_parser() {
+        for text in ["0", "-0", "+7", "-30", "123456789012345678", "007"] {
+            let general = text.parse::<i64>().ok();
+            assert_eq!(whole_day(text.as_bytes()), general, "{text}");
+        }
+        for text in [
+            "",
+            "-",
+            "+",
+            "1.5",
+            "1e3",
+            " 1",
+            "1234567890123456789",
+            "--1",
+        ] {
+            assert_eq!(whole_day(text.as_bytes()), None, "{text}");
+        }
+    }
 
     fn day(t: &str, e: Expect) -> i64 {
         parse(t.as_bytes(), e).map(|m| m.day).unwrap_or(i64::MIN)
