@@ -28,10 +28,12 @@ use std::path::Path;
 /// computed then, from the one factor of the row's measure and unit.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Staged {
-    pub day: i32,
+    /// The patient (high 32 bits) and the day (low 32, sign bit flipped):
+    /// one number that orders like (patient, day), since comparing it is
+    /// most of the sort.
+    when: u64,
     /// The value as written.
     pub original: f64,
-    pub patient: u32,
     pub line: u32,
     /// Second of the day (timestamps), to tell apart rows of one day.
     pub second: u32,
@@ -42,29 +44,56 @@ pub(super) struct Staged {
 }
 
 impl Staged {
+    /// A row of `patient` on `day`, not yet given its line and file.
+    pub fn new(
+        patient: u32,
+        day: i32,
+        original: f64,
+        second: u32,
+        unit: u16,
+        measure: MeasureId,
+    ) -> Staged {
+        let mut staged = Staged {
+            when: u64::from((day as u32) ^ (1 << 31)),
+            original,
+            line: 0,
+            second,
+            unit,
+            measure,
+            file: 0,
+        };
+        staged.set_patient(patient);
+        staged
+    }
+
+    /// The patient.
+    pub fn patient(&self) -> u32 {
+        (self.when >> 32) as u32
+    }
+
+    /// Move the row to another patient id.
+    pub fn set_patient(&mut self, patient: u32) {
+        self.when = (u64::from(patient) << 32) | (self.when & u64::from(u32::MAX));
+    }
+
+    /// The day.
+    pub fn day(&self) -> i32 {
+        ((self.when as u32) ^ (1 << 31)) as i32
+    }
+
     /// The timeline's order — patient, day, measure, unit, value as written
     /// — then the rest of a row's identity and its place, so that exact
     /// duplicates end up next to each other and one sort does both.
     fn order(&self, other: &Staged) -> std::cmp::Ordering {
-        self.leading_key()
-            .cmp(&other.leading_key())
+        self.when
+            .cmp(&other.when)
+            .then_with(|| (self.measure, self.unit).cmp(&(other.measure, other.unit)))
             // Values are finite and never -0 (the readers make sure), so
             // their bits order like the numbers.
             .then_with(|| self.original.to_bits().cmp(&other.original.to_bits()))
             .then_with(|| self.second.cmp(&other.second))
             .then_with(|| self.file.cmp(&other.file))
             .then_with(|| self.line.cmp(&other.line))
-    }
-
-    /// Patient, day, measure and unit in one number that orders like them
-    /// (comparing one number is what keeps the sort fast).
-    fn leading_key(&self) -> u128 {
-        // Flipping the sign bit orders days as unsigned numbers.
-        let day = (self.day as u32) ^ (1 << 31);
-        (u128::from(self.patient) << 96)
-            | (u128::from(day) << 32)
-            | (u128::from(self.measure.0) << 16)
-            | u128::from(self.unit)
     }
 }
 
@@ -304,9 +333,10 @@ impl<'m> Loader<'m> {
             patient_ids.push(index);
         }
         for row in &mut shard.staged {
-            if row.patient & LOCAL != 0 {
-                let local = (row.patient & !LOCAL) as usize;
-                row.patient = patient_ids.get(local).copied().unwrap_or(row.patient);
+            let patient = row.patient();
+            if patient & LOCAL != 0 {
+                let local = (patient & !LOCAL) as usize;
+                row.set_patient(patient_ids.get(local).copied().unwrap_or(patient));
             }
             row.unit = global_unit(row.unit).map_or(row.unit, |u| u.0);
         }
@@ -339,15 +369,15 @@ impl<'m> Loader<'m> {
             let from_row = staged.len().saturating_sub(BUILT_AT_ONCE);
             let first_patient = staged
                 .get(from_row)
-                .map_or(0, |s| s.patient as usize)
+                .map_or(0, |s| s.patient() as usize)
                 .min(stagings.len() - 1);
-            let first_row = staged.partition_point(|s| (s.patient as usize) < first_patient);
+            let first_row = staged.partition_point(|s| (s.patient() as usize) < first_patient);
             let mut rows = staged.get(first_row..).unwrap_or_default();
             let mut timelines = Vec::with_capacity(stagings.len() - first_patient);
             for index in first_patient..stagings.len() {
                 let n = rows
                     .iter()
-                    .take_while(|s| s.patient as usize == index)
+                    .take_while(|s| s.patient() as usize == index)
                     .count();
                 let (mine, rest) = rows.split_at(n);
                 timelines.push((index, mine));
@@ -485,7 +515,7 @@ fn build(
                     .copied()
                     .unwrap_or(1.0);
                 observations.push(Observation {
-                    day: s.day,
+                    day: s.day(),
                     value: s.original * factor,
                     original: s.original,
                     unit: UnitId(s.unit),
@@ -509,7 +539,7 @@ fn build(
 /// Whether two rows are exact duplicates: same patient (the caller's
 /// timeline), time, measure, value and unit.
 fn same_row(a: &Staged, b: &Staged) -> bool {
-    a.day == b.day
+    a.when == b.when
         && a.second == b.second
         && a.measure == b.measure
         && a.original.to_bits() == b.original.to_bits()

@@ -413,14 +413,6 @@ fn row(
     };
     let (unit, _) = entry.resolved.clone().map_err(|r| (unit_column, r))?;
     entry.used += 1;
-    Ok(Staged {
-        day,
-        original,
-        patient,
-        line: 0,
-        second: u32::try_from(moment.second).unwrap_or(0),
-        unit,
-        measure,
-        file: 0,
-    })
+    let second = u32::try_from(moment.second).unwrap_or(0);
+    Ok(Staged::new(patient, day, original, second, unit, measure))
 }
