@@ -11,7 +11,8 @@ const SCANNED: usize = 16;
 /// Byte strings to values.
 #[derive(Debug)]
 pub(super) struct BytesMap<V> {
-    scanned: Vec<(Box<[u8]>, V)>,
+    /// Keys of up to 15 bytes, packed with their length into one number.
+    scanned: Vec<(u128, V)>,
     hashed: FxHashMap<Box<[u8]>, V>,
 }
 
@@ -24,12 +25,22 @@ impl<V> Default for BytesMap<V> {
     }
 }
 
+/// A key of up to 15 bytes and its length as one number.
+pub(super) fn packed(key: &[u8]) -> Option<u128> {
+    let mut bytes = [0u8; 16];
+    bytes.get_mut(..key.len())?.copy_from_slice(key);
+    *bytes.last_mut()? = u8::try_from(key.len()).ok().filter(|&n| n < 16)?;
+    Some(u128::from_le_bytes(bytes))
+}
+
 impl<V: Copy> BytesMap<V> {
     /// The value of `key`.
     pub fn get(&self, key: &[u8]) -> Option<V> {
-        for (k, v) in &self.scanned {
-            if k.len() == key.len() && **k == *key {
-                return Some(*v);
+        if let Some(packed) = packed(key) {
+            for (k, v) in &self.scanned {
+                if *k == packed {
+                    return Some(*v);
+                }
             }
         }
         if self.hashed.is_empty() {
@@ -41,10 +52,11 @@ impl<V: Copy> BytesMap<V> {
 
     /// Give `key` a value (keys are inserted once).
     pub fn insert(&mut self, key: &[u8], value: V) {
-        if self.scanned.len() < SCANNED {
-            self.scanned.push((key.into(), value));
-        } else {
-            self.hashed.insert(key.into(), value);
+        match packed(key) {
+            Some(packed) if self.scanned.len() < SCANNED => self.scanned.push((packed, value)),
+            _ => {
+                self.hashed.insert(key.into(), value);
+            }
         }
     }
 }
@@ -64,5 +76,13 @@ mod tests {
         }
         assert_eq!(map.get(b"k40"), None);
         assert_eq!(map.get(b""), None);
+        let long = b"a key longer than fifteen bytes";
+        map.insert(long, 99);
+        map.insert(b"", 100);
+        map.insert(b"k\0", 101);
+        assert_eq!(map.get(long), Some(99));
+        assert_eq!(map.get(&long[..20]), None);
+        assert_eq!(map.get(b"k"), None);
+        assert_eq!(map.get(b"k\0"), Some(101));
     }
 }

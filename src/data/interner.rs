@@ -38,13 +38,8 @@ impl Interner {
             }
             packed[7] = bytes.len() as u8;
             Key::Tiny(u64::from_le_bytes(packed))
-        } else if bytes.len() < 16 {
-            let mut packed = [0u8; 16];
-            if let Some(head) = packed.get_mut(..bytes.len()) {
-                head.copy_from_slice(bytes);
-            }
-            packed[15] = bytes.len() as u8;
-            Key::Short(u128::from_le_bytes(packed))
+        } else if let Some(packed) = super::bytes_map::packed(bytes) {
+            Key::Short(packed)
         } else {
             use std::hash::{BuildHasher, Hasher};
             let mut h = rustc_hash::FxBuildHasher.build_hasher();

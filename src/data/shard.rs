@@ -7,7 +7,7 @@
 
 use super::accounting::Counts;
 use super::error::{BadRow, DataError, RowReason};
-use super::interner::Interner;
+use super::interner::{Interner, Key};
 use super::loader::{Loader, Staged};
 use super::mapping::Mapping;
 use super::time::TimeKind;
@@ -39,9 +39,9 @@ impl<C> Layout<C> {
 /// One shard while it reads.
 pub(super) struct Shard<'a, 'm> {
     base: &'a Loader<'m>,
-    /// The last patient id read and its id: rows of one patient often come
-    /// together, and this skips the hash.
-    last_patient: (Vec<u8>, u32),
+    /// The key of the last patient id read (when short) and its id: rows
+    /// of one patient often come together, and this skips the hash.
+    last_patient: Option<(Key, u32)>,
     new_ids: Interner,
     /// What the shard gives back.
     pub out: ShardOutput,
@@ -78,7 +78,7 @@ impl<'a, 'm> Shard<'a, 'm> {
     pub fn new(base: &'a Loader<'m>) -> Shard<'a, 'm> {
         Shard {
             base,
-            last_patient: (Vec::new(), u32::MAX),
+            last_patient: None,
             new_ids: Interner::default(),
             out: ShardOutput {
                 kinds: base.kinds.clone(),
@@ -95,10 +95,12 @@ impl<'a, 'm> Shard<'a, 'm> {
     /// The id of the patient with this id text: the loader's, or a local
     /// one marked [`LOCAL`]; `Err` when the id is not text.
     pub fn patient(&mut self, id: &[u8]) -> Result<u32, RowReason> {
-        if self.last_patient.0 == id {
-            return Ok(self.last_patient.1);
-        }
         let key = Interner::key(id);
+        if let Some((last, found)) = self.last_patient {
+            if last == key {
+                return Ok(found);
+            }
+        }
         let found = match self.base.patient_ids.get_keyed(key, id) {
             Some(known) => known,
             None => match self.new_ids.get_keyed(key, id) {
@@ -116,9 +118,11 @@ impl<'a, 'm> Shard<'a, 'm> {
                 }
             },
         };
-        self.last_patient.0.clear();
-        self.last_patient.0.extend_from_slice(id);
-        self.last_patient.1 = found;
+        // A hash alone does not tell ids apart: only short keys, which
+        // are the ids themselves, are remembered.
+        if !matches!(key, Key::Hash(_)) {
+            self.last_patient = Some((key, found));
+        }
         Ok(found)
     }
 
