@@ -259,20 +259,13 @@ impl<'m> Loader<'m> {
         let Some(first) = self.kinds.get_mut(patient as usize) else {
             return Ok(());
         };
-        match *first {
-            None => {
-                *first = Some(kind);
-                Ok(())
-            }
-            Some(k) if k == kind => Ok(()),
-            Some(k) => Err(RowReason::MixedTime {
-                patient: self
-                    .patients
-                    .get(patient as usize)
-                    .map_or_else(String::new, |s| s.id.clone()),
-                first: k.name(),
-            }),
-        }
+        super::time::keep_kind(first, kind).map_err(|k| RowReason::MixedTime {
+            patient: self
+                .patients
+                .get(patient as usize)
+                .map_or_else(String::new, |s| s.id.clone()),
+            first: k.name(),
+        })
     }
 
     /// Intern an original unit spelling.

@@ -10,7 +10,7 @@ use super::error::{BadRow, DataError, RowReason};
 use super::interner::{Interner, Key};
 use super::loader::{Loader, Staged};
 use super::mapping::Mapping;
-use super::time::TimeKind;
+use super::time::{self, TimeKind};
 use super::MeasureId;
 
 /// Patient ids with this bit set are local to their shard.
@@ -137,17 +137,10 @@ impl<'a, 'm> Shard<'a, 'm> {
         let Some(first) = slot else {
             return Ok(());
         };
-        match *first {
-            None => {
-                *first = Some(kind);
-                Ok(())
-            }
-            Some(k) if k == kind => Ok(()),
-            Some(k) => Err(RowReason::MixedTime {
-                patient: self.patient_text(patient),
-                first: k.name(),
-            }),
-        }
+        time::keep_kind(first, kind).map_err(|k| RowReason::MixedTime {
+            patient: self.patient_text(patient),
+            first: k.name(),
+        })
     }
 
     fn patient_text(&self, patient: u32) -> String {

@@ -28,6 +28,20 @@ impl TimeKind {
     }
 }
 
+/// Keep a patient to one kind of time: the first timed row decides (it
+/// fills `first`); a later row of the other kind gets `Err` with the kind
+/// the first gave.
+pub(crate) fn keep_kind(first: &mut Option<TimeKind>, kind: TimeKind) -> Result<(), TimeKind> {
+    match *first {
+        None => {
+            *first = Some(kind);
+            Ok(())
+        }
+        Some(k) if k == kind => Ok(()),
+        Some(k) => Err(k),
+    }
+}
+
 /// A parsed time: the day, and for timestamps the second of that day, which
 /// only tells two rows of one day apart when looking for exact duplicates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
