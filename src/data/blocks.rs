@@ -11,7 +11,7 @@
 //! reported is the first in the file.
 
 use super::error::DataError;
-use super::loader::Loader;
+use super::loader::{Loader, Staged};
 use super::observations::{layout, read_rows, Columns};
 use super::rows::{CsvRows, PlainRows};
 use super::shard::{Layout, Shard, ShardOutput};
@@ -116,11 +116,18 @@ fn read_block(
 ) -> Result<(), DataError> {
     let first_line = stretches.first().map_or(1, |s| s.first_line);
     if stretches.len() > 1 {
+        let buffers: Vec<Vec<Staged>> = stretches
+            .iter()
+            .map(|_| loader.spare.pop().unwrap_or_default())
+            .collect();
         let shards: Vec<ShardOutput> = {
             let base: &Loader = loader;
             stretches
                 .par_iter()
-                .map(|stretch| read_plain(base, layout, stretch.bytes, stretch.first_line))
+                .zip(buffers)
+                .map(|(stretch, rows)| {
+                    read_plain(base, layout, stretch.bytes, stretch.first_line, rows)
+                })
                 .collect()
         };
         let stopped = shards.iter().any(|s| s.error.is_some());
@@ -131,18 +138,22 @@ fn read_block(
             return Ok(());
         }
     }
-    let shard = read_plain(loader, layout, block, first_line);
+    let rows = loader.spare.pop().unwrap_or_default();
+    let shard = read_plain(loader, layout, block, first_line, rows);
     loader.absorb(shard)
 }
 
-/// Read unquoted lines, starting at `first_line`, into a shard.
+/// Read unquoted lines, starting at `first_line`, into a shard that puts
+/// its rows in `rows` (an emptied buffer, or a new one).
 fn read_plain(
     base: &Loader,
     layout: &Layout<Columns>,
     text: &[u8],
     first_line: u64,
+    rows: Vec<Staged>,
 ) -> ShardOutput {
     let mut shard = Shard::new(base);
+    shard.out.staged = rows;
     read_rows(
         &mut shard,
         layout,

@@ -119,6 +119,9 @@ pub struct Loader<'m> {
     pub(super) patient_ids: Interner,
     /// Every observation row used, in input order.
     staged: Vec<Staged>,
+    /// Emptied shard buffers, for the next block's shards: memory already
+    /// mapped is written again without a page fault per 4 KB.
+    pub(super) spare: Vec<Vec<Staged>>,
     pub(super) units: Vec<String>,
     unit_index: FxHashMap<String, u16>,
     /// Per measure and unit, the factor to the measure's canonical unit.
@@ -142,6 +145,7 @@ impl<'m> Loader<'m> {
             kinds: Vec::new(),
             patient_ids: Interner::default(),
             staged: Vec::new(),
+            spare: Vec::new(),
             units: Vec::new(),
             unit_index: FxHashMap::default(),
             factors: FxHashMap::default(),
@@ -155,7 +159,9 @@ impl<'m> Loader<'m> {
     /// Read an observations table: in blocks, each split across threads
     /// (see [`super::blocks`]).
     pub fn read_observations<R: Read>(&mut self, name: &str, input: R) -> Result<(), DataError> {
-        super::blocks::read(self, name, input)
+        let read = super::blocks::read(self, name, input);
+        self.spare = Vec::new();
+        read
     }
 
     /// Read a treatments table.
@@ -333,7 +339,9 @@ impl<'m> Loader<'m> {
             }
             row.unit = global_unit(row.unit).map_or(row.unit, |u| u.0);
         }
-        self.staged.append(&mut shard.staged);
+        let mut rows = std::mem::take(&mut shard.staged);
+        self.staged.append(&mut rows);
+        self.spare.push(rows);
         self.counts.absorb(shard.counts);
         self.skipped.append(&mut shard.skipped);
         shard.error.map_or(Ok(()), Err)
