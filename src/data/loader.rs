@@ -174,8 +174,7 @@ impl<'m> Loader<'m> {
         super::patients::read(self, name, input)
     }
 
-    /// Read an observations file: in blocks, each split across threads
-    /// (see [`super::blocks`]).
+    /// Read an observations file.
     pub fn read_observations_file(&mut self, path: &Path) -> Result<(), DataError> {
         let (name, file) = open(path)?;
         // Room for as many rows as the file can hold (a row takes at least
@@ -187,7 +186,7 @@ impl<'m> Loader<'m> {
             // A failed reservation is no error: the buffer grows as it goes.
             let _ = self.staged.try_reserve(rows);
         }
-        super::blocks::read(self, &name, file)
+        self.read_observations(&name, file)
     }
 
     /// Read a treatments file.
