@@ -12,9 +12,9 @@
 
 use super::error::DataError;
 use super::loader::{Loader, Staged};
-use super::observations::{layout, read_rows, Columns};
+use super::observations::{layout, read_rows, Layout};
 use super::rows::{CsvRows, PlainRows};
-use super::shard::{Layout, Shard, ShardOutput};
+use super::shard::{Shard, ShardOutput};
 use super::table::{rows_reader, Table, Tracked};
 use rayon::prelude::*;
 use std::io::{Cursor, Read};
@@ -91,7 +91,7 @@ fn read_in_blocks<R: Read>(
 /// Read rows, starting at `first_line`, in one shard.
 fn read_in_one<R: Read>(
     loader: &mut Loader,
-    layout: &Layout<Columns>,
+    layout: &Layout,
     input: R,
     first_line: u64,
 ) -> Result<(), DataError> {
@@ -110,7 +110,7 @@ fn read_in_one<R: Read>(
 /// Read a block of whole, unquoted lines, one stretch per thread.
 fn read_block(
     loader: &mut Loader,
-    layout: &Layout<Columns>,
+    layout: &Layout,
     block: &[u8],
     stretches: &[Stretch],
 ) -> Result<(), DataError> {
@@ -147,7 +147,7 @@ fn read_block(
 /// its rows in `rows` (an emptied buffer, or a new one).
 fn read_plain(
     base: &Loader,
-    layout: &Layout<Columns>,
+    layout: &Layout,
     text: &[u8],
     first_line: u64,
     rows: Vec<Staged>,

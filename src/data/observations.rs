@@ -8,7 +8,7 @@ use super::error::{DataError, RowReason};
 use super::loader::{Loader, Staged};
 use super::mapping::{CodeMeaning, Mapping};
 use super::rows::{CsvRows, Rows};
-use super::shard::{Layout, Shard};
+use super::shard::Shard;
 use super::table::{csv_error, number, text, Table};
 use super::time::{self, Expect, Moment};
 use super::MeasureId;
@@ -80,6 +80,26 @@ impl Columns {
             value: named(&m.value, "value", "value")?,
             unit,
         })
+    }
+}
+
+/// Where an observations table's columns are, and how to name them.
+#[derive(Debug, Clone)]
+pub(super) struct Layout {
+    /// The file name as given.
+    pub name: String,
+    /// The file's index in the loader.
+    pub file: u8,
+    /// The columns the reader uses.
+    pub columns: Columns,
+    /// The header's names, for messages.
+    pub header: Vec<String>,
+}
+
+impl Layout {
+    /// The header's name of column `index`.
+    pub fn column_name(&self, index: usize) -> String {
+        self.header.get(index).cloned().unwrap_or_default()
     }
 }
 
@@ -276,10 +296,7 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
 }
 
 /// Find an observations table's columns and register the file.
-pub(super) fn layout<R: Read>(
-    loader: &mut Loader,
-    table: &Table<R>,
-) -> Result<Layout<Columns>, DataError> {
+pub(super) fn layout<R: Read>(loader: &mut Loader, table: &Table<R>) -> Result<Layout, DataError> {
     let columns = Columns::resolve(table, &loader.mapping)?;
     let file = loader.add_file(&table.name, table.column_name(columns.value))?;
     Ok(Layout {
@@ -294,7 +311,7 @@ pub(super) fn layout<R: Read>(
 /// shard's output); `line_offset` lines come before the source's first.
 pub(super) fn read_rows(
     shard: &mut Shard,
-    layout: &Layout<Columns>,
+    layout: &Layout,
     rows: &mut impl Rows,
     line_offset: u64,
 ) {

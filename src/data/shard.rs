@@ -10,31 +10,12 @@ use super::error::{BadRow, DataError, RowReason};
 use super::interner::{Interner, Key};
 use super::loader::{Loader, Staged};
 use super::mapping::Mapping;
+use super::observations::Layout;
 use super::time::{self, TimeKind};
 use super::MeasureId;
 
 /// Patient ids with this bit set are local to their shard.
 pub(super) const LOCAL: u32 = 1 << 31;
-
-/// Where an observations table's columns are, and how to name them.
-#[derive(Debug, Clone)]
-pub(super) struct Layout<C> {
-    /// The file name as given.
-    pub name: String,
-    /// The file's index in the loader.
-    pub file: u8,
-    /// The columns the reader uses.
-    pub columns: C,
-    /// The header's names, for messages.
-    pub header: Vec<String>,
-}
-
-impl<C> Layout<C> {
-    /// The header's name of column `index`.
-    pub fn column_name(&self, index: usize) -> String {
-        self.header.get(index).cloned().unwrap_or_default()
-    }
-}
 
 /// One shard while it reads.
 pub(super) struct Shard<'a, 'm> {
@@ -170,13 +151,7 @@ impl<'a, 'm> Shard<'a, 'm> {
 
     /// A bad row: reported and skipped, or the error that stops the shard
     /// (`false`: stop reading).
-    pub fn bad<C>(
-        &mut self,
-        layout: &Layout<C>,
-        line: u64,
-        column: usize,
-        reason: RowReason,
-    ) -> bool {
+    pub fn bad(&mut self, layout: &Layout, line: u64, column: usize, reason: RowReason) -> bool {
         let row = BadRow {
             file: layout.name.clone(),
             line,
