@@ -12,9 +12,9 @@
 
 use super::error::DataError;
 use super::loader::{Loader, Staged};
-use super::observations::{layout, read_rows, Layout};
+use super::observations::{layout, read_in_one_shard, read_rows, Layout};
 use super::rows::{CsvRows, PlainRows};
-use super::shard::{Shard, ShardOutput};
+use super::shard::{Shard, ShardOutput, Sink, SliceSink};
 use super::table::{rows_reader, Table, Tracked};
 use rayon::prelude::*;
 use std::io::{Cursor, Read};
@@ -95,19 +95,19 @@ fn read_in_one<R: Read>(
     input: R,
     first_line: u64,
 ) -> Result<(), DataError> {
-    let mut shard = Shard::new(loader);
     let mut reader = rows_reader(Tracked::new(input));
-    read_rows(
-        &mut shard,
+    read_in_one_shard(
+        loader,
         layout,
         &mut CsvRows::new(&mut reader),
         first_line - 1,
-    );
-    let read = shard.out;
-    loader.absorb(read)
+    )
 }
 
-/// Read a block of whole, unquoted lines, one stretch per thread.
+/// Read a block of whole, unquoted lines, one stretch per thread. Each
+/// shard writes its rows in place after the loader's, in a stretch of
+/// them set aside with as many rows as its text has lines; the stretches
+/// are then closed up, in file order.
 fn read_block(
     loader: &mut Loader,
     layout: &Layout,
@@ -116,49 +116,79 @@ fn read_block(
 ) -> Result<(), DataError> {
     let first_line = stretches.first().map_or(1, |s| s.first_line);
     if stretches.len() > 1 {
-        let buffers: Vec<Vec<Staged>> = stretches
-            .iter()
-            .map(|_| loader.spare.pop().unwrap_or_default())
-            .collect();
-        let shards: Vec<ShardOutput> = {
+        let mut staged = loader.take_rows();
+        let start = staged.len();
+        let room: usize = stretches.iter().map(Stretch::rows_at_most).sum();
+        // Written on every core: the memory's first touch (a page fault
+        // per 4 KB) is spread across them.
+        staged.par_extend(rayon::iter::repeat_n(Staged::UNWRITTEN, room));
+        let shards: Vec<(ShardOutput, usize, bool)> = {
             let base: &Loader = loader;
+            let mut slices = Vec::with_capacity(stretches.len());
+            let mut rest = staged.get_mut(start..).unwrap_or_default();
+            for stretch in stretches {
+                let (mine, tail) = rest
+                    .split_at_mut_checked(stretch.rows_at_most())
+                    .unwrap_or_default();
+                slices.push(mine);
+                rest = tail;
+            }
             stretches
                 .par_iter()
-                .zip(buffers)
-                .map(|(stretch, rows)| {
-                    read_plain(base, layout, stretch.bytes, stretch.first_line, rows)
+                .zip(slices)
+                .map(|(stretch, slice)| {
+                    let mut sink = SliceSink::new(slice);
+                    let out =
+                        read_plain(base, layout, stretch.bytes, stretch.first_line, &mut sink);
+                    (out, sink.len, !sink.overflow.is_empty())
                 })
                 .collect()
         };
-        let stopped = shards.iter().any(|s| s.error.is_some());
-        if !stopped && !ShardOutput::kinds_conflict(&loader.kinds, &shards) {
-            for shard in shards {
-                loader.absorb(shard)?;
+        let stopped = shards
+            .iter()
+            .any(|(s, _, overflowed)| s.error.is_some() || *overflowed);
+        let outputs: Vec<&ShardOutput> = shards.iter().map(|(s, _, _)| s).collect();
+        if !stopped && !ShardOutput::kinds_conflict(&loader.kinds, &outputs) {
+            let mut ranges = Vec::with_capacity(shards.len());
+            let (mut from, mut to) = (start, start);
+            for (stretch, (_, written, _)) in stretches.iter().zip(&shards) {
+                if from != to {
+                    staged.copy_within(from..from + written, to);
+                }
+                ranges.push(to..to + written);
+                from += stretch.rows_at_most();
+                to += written;
+            }
+            staged.truncate(to);
+            loader.put_rows(staged);
+            for ((shard, _, _), rows) in shards.into_iter().zip(ranges) {
+                loader.absorb(shard, rows)?;
             }
             return Ok(());
         }
+        staged.truncate(start);
+        loader.put_rows(staged);
     }
-    let rows = loader.spare.pop().unwrap_or_default();
-    let shard = read_plain(loader, layout, block, first_line, rows);
-    loader.absorb(shard)
+    let mut rows = PlainRows::new(block);
+    read_in_one_shard(loader, layout, &mut rows, first_line - 1)
 }
 
 /// Read unquoted lines, starting at `first_line`, into a shard that puts
-/// its rows in `rows` (an emptied buffer, or a new one).
+/// its rows in `sink`.
 fn read_plain(
     base: &Loader,
     layout: &Layout,
     text: &[u8],
     first_line: u64,
-    rows: Vec<Staged>,
+    sink: &mut impl Sink,
 ) -> ShardOutput {
     let mut shard = Shard::new(base);
-    shard.out.staged = rows;
     read_rows(
         &mut shard,
         layout,
         &mut PlainRows::new(text),
         first_line - 1,
+        sink,
     );
     shard.out
 }
@@ -174,26 +204,41 @@ struct Stretch<'a> {
     quoted: bool,
 }
 
-/// Cut `block` at line ends into about `parts` stretches of similar size.
+impl Stretch<'_> {
+    /// How many rows the stretch can hold: one a line.
+    fn rows_at_most(&self) -> usize {
+        let unended = !self.bytes.is_empty() && self.bytes.last() != Some(&b'\n');
+        usize::try_from(self.lines).unwrap_or(usize::MAX) + usize::from(unended)
+    }
+}
+
+/// Cut `block` at line ends into about `parts` stretches of similar size;
+/// their lines are counted on every core.
 fn split(block: &[u8], first_line: u64, parts: usize) -> Vec<Stretch<'_>> {
     let mut stretches = Vec::with_capacity(parts);
     let target = block.len() / parts.max(1) + 1;
-    let (mut rest, mut line) = (block, first_line);
+    let mut rest = block;
     while !rest.is_empty() {
         let cut = rest
             .get(target..)
             .and_then(|tail| tail.iter().position(|&b| b == b'\n'))
             .map_or(rest.len(), |i| target + i + 1);
         let (bytes, tail) = rest.split_at(cut.min(rest.len()));
-        let (lines, quoted) = scan(bytes);
         stretches.push(Stretch {
             bytes,
-            first_line: line,
-            lines,
-            quoted,
+            first_line: 0,
+            lines: 0,
+            quoted: false,
         });
-        line += lines;
         rest = tail;
+    }
+    stretches.par_iter_mut().for_each(|stretch| {
+        (stretch.lines, stretch.quoted) = scan(stretch.bytes);
+    });
+    let mut line = first_line;
+    for stretch in &mut stretches {
+        stretch.first_line = line;
+        line += stretch.lines;
     }
     stretches
 }

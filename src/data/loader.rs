@@ -44,6 +44,17 @@ pub(super) struct Staged {
 }
 
 impl Staged {
+    /// A place for a row not written yet.
+    pub const UNWRITTEN: Staged = Staged {
+        when: 0,
+        original: 0.0,
+        line: 0,
+        second: 0,
+        unit: 0,
+        measure: MeasureId::FIRST,
+        file: 0,
+    };
+
     /// A row of `patient` on `day`, not yet given its line and file.
     pub fn new(
         patient: u32,
@@ -119,9 +130,6 @@ pub struct Loader<'m> {
     pub(super) patient_ids: Interner,
     /// Every observation row used, in input order.
     staged: Vec<Staged>,
-    /// Emptied shard buffers, for the next block's shards: memory already
-    /// mapped is written again without a page fault per 4 KB.
-    pub(super) spare: Vec<Vec<Staged>>,
     pub(super) units: Vec<String>,
     unit_index: FxHashMap<String, u16>,
     /// Per measure and unit, the factor to the measure's canonical unit.
@@ -145,7 +153,6 @@ impl<'m> Loader<'m> {
             kinds: Vec::new(),
             patient_ids: Interner::default(),
             staged: Vec::new(),
-            spare: Vec::new(),
             units: Vec::new(),
             unit_index: FxHashMap::default(),
             factors: FxHashMap::default(),
@@ -159,9 +166,7 @@ impl<'m> Loader<'m> {
     /// Read an observations table: in blocks, each split across threads
     /// (see [`super::blocks`]).
     pub fn read_observations<R: Read>(&mut self, name: &str, input: R) -> Result<(), DataError> {
-        let read = super::blocks::read(self, name, input);
-        self.spare = Vec::new();
-        read
+        super::blocks::read(self, name, input)
     }
 
     /// Read a treatments table.
@@ -273,7 +278,28 @@ impl<'m> Loader<'m> {
         })
     }
 
-    /// Intern an original unit spelling.
+    /// The rows read so far, taken out for shards to write after them
+    /// while they read the rest of the loader; [`Loader::put_rows`] gives
+    /// them back.
+    pub(super) fn take_rows(&mut self) -> Vec<Staged> {
+        std::mem::take(&mut self.staged)
+    }
+
+    /// Give back the rows [`Loader::take_rows`] took, with the new ones.
+    pub(super) fn put_rows(&mut self, rows: Vec<Staged>) {
+        self.staged = rows;
+    }
+
+    /// How many unit spellings are interned.
+    pub(super) fn unit_count(&self) -> u16 {
+        u16::try_from(self.units.len()).unwrap_or(u16::MAX)
+    }
+
+    /// The id of a unit spelling already interned.
+    pub(super) fn known_unit(&self, spelling: &str) -> Option<u16> {
+        self.unit_index.get(spelling).copied()
+    }
+
     /// Intern an original unit spelling; `None` past the last id there
     /// can be.
     fn unit_id(&mut self, spelling: &str) -> Option<UnitId> {
@@ -287,10 +313,15 @@ impl<'m> Loader<'m> {
     }
 
     /// Merge what a shard read: its patients and units get the loader's
-    /// ids, its rows, counts and skipped rows join the loader's; then the
+    /// ids (in its rows too, which the shard put at `rows` in the loader's
+    /// rows), its counts and skipped rows join the loader's; then the
     /// error that stopped it, if one did. Shards of one file are absorbed
     /// in file order.
-    pub(super) fn absorb(&mut self, mut shard: ShardOutput) -> Result<(), DataError> {
+    pub(super) fn absorb(
+        &mut self,
+        mut shard: ShardOutput,
+        rows: std::ops::Range<usize>,
+    ) -> Result<(), DataError> {
         let file_name = self.files.last().cloned().unwrap_or_default();
         let too_large = |reason: &str| DataError::TooLarge {
             file: file_name.clone(),
@@ -301,15 +332,18 @@ impl<'m> Loader<'m> {
             let id = self
                 .unit_id(spelling)
                 .ok_or_else(|| too_large("more than 65,535 unit spellings"))?;
-            unit_ids.push(id);
+            unit_ids.push(id.0);
         }
-        let global_unit = |local: u16| unit_ids.get(usize::from(local)).copied();
-        for &(measure, local, factor, used) in &shard.factors {
-            if let Some(unit) = global_unit(local) {
-                self.factors.insert((measure, unit), factor);
-                if used > 0 {
-                    *self.counts.used.entry((measure, unit)).or_default() += used;
-                }
+        let known_units = shard.known_units;
+        let global_unit = |unit: u16| match unit.checked_sub(known_units) {
+            Some(local) => unit_ids.get(usize::from(local)).copied().unwrap_or(unit),
+            None => unit,
+        };
+        for &(measure, unit, factor, used) in &shard.factors {
+            let unit = UnitId(global_unit(unit));
+            self.factors.insert((measure, unit), factor);
+            if used > 0 {
+                *self.counts.used.entry((measure, unit)).or_default() += used;
             }
         }
         for (slot, kind) in self.kinds.iter_mut().zip(&shard.kinds) {
@@ -330,17 +364,19 @@ impl<'m> Loader<'m> {
             }
             patient_ids.push(index);
         }
-        for row in &mut shard.staged {
-            let patient = row.patient();
-            if patient & LOCAL != 0 {
-                let local = (patient & !LOCAL) as usize;
-                row.set_patient(patient_ids.get(local).copied().unwrap_or(patient));
-            }
-            row.unit = global_unit(row.unit).map_or(row.unit, |u| u.0);
+        // Only the first rows of a file meet patients and units no shard
+        // knew before: most shards have nothing to renumber.
+        if !patient_ids.is_empty() || !unit_ids.is_empty() {
+            let rows = self.staged.get_mut(rows).unwrap_or_default();
+            rows.par_iter_mut().for_each(|row| {
+                let patient = row.patient();
+                if patient & LOCAL != 0 {
+                    let local = (patient & !LOCAL) as usize;
+                    row.set_patient(patient_ids.get(local).copied().unwrap_or(patient));
+                }
+                row.unit = global_unit(row.unit);
+            });
         }
-        let mut rows = std::mem::take(&mut shard.staged);
-        self.staged.append(&mut rows);
-        self.spare.push(rows);
         self.counts.absorb(shard.counts);
         self.skipped.append(&mut shard.skipped);
         shard.error.map_or(Ok(()), Err)

@@ -44,6 +44,9 @@ use std::path::PathBuf;
 pub struct MeasureId(u8);
 
 impl MeasureId {
+    /// The first measure of the vocabulary.
+    pub const FIRST: MeasureId = MeasureId(0);
+
     /// The id of `MEASURES[index]`, when there is such a measure.
     pub fn from_index(index: usize) -> Option<MeasureId> {
         if index < MEASURES.len() {

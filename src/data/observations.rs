@@ -8,7 +8,7 @@ use super::error::{DataError, RowReason};
 use super::loader::{Loader, Staged};
 use super::mapping::{CodeMeaning, Mapping};
 use super::rows::{CsvRows, Rows};
-use super::shard::Shard;
+use super::shard::{Shard, Sink};
 use super::table::{csv_error, number, text, Table};
 use super::time::{self, Expect, Moment};
 use super::MeasureId;
@@ -289,10 +289,27 @@ impl TimeCache {
 pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result<(), DataError> {
     let mut table = Table::open(name, input)?;
     let layout = layout(loader, &table)?;
-    let mut shard = Shard::new(loader);
-    read_rows(&mut shard, &layout, &mut CsvRows::new(table.reader()), 0);
-    let read = shard.out;
-    loader.absorb(read)
+    read_in_one_shard(loader, &layout, &mut CsvRows::new(table.reader()), 0)
+}
+
+/// Read `rows` in one shard, which puts them straight after the loader's
+/// rows, and absorb it; `line_offset` lines come before the source's first.
+pub(super) fn read_in_one_shard(
+    loader: &mut Loader,
+    layout: &Layout,
+    rows: &mut impl Rows,
+    line_offset: u64,
+) -> Result<(), DataError> {
+    let mut staged = loader.take_rows();
+    let start = staged.len();
+    let read = {
+        let mut shard = Shard::new(loader);
+        read_rows(&mut shard, layout, rows, line_offset, &mut staged);
+        shard.out
+    };
+    let end = staged.len();
+    loader.put_rows(staged);
+    loader.absorb(read, start..end)
 }
 
 /// Find an observations table's columns and register the file.
@@ -307,13 +324,15 @@ pub(super) fn layout<R: Read>(loader: &mut Loader, table: &Table<R>) -> Result<L
     })
 }
 
-/// Read `rows` into the shard, until the end or the first error (in the
-/// shard's output); `line_offset` lines come before the source's first.
+/// Read `rows` into the shard, its rows into `sink`, until the end or the
+/// first error (in the shard's output); `line_offset` lines come before
+/// the source's first.
 pub(super) fn read_rows(
     shard: &mut Shard,
     layout: &Layout,
     rows: &mut impl Rows,
     line_offset: u64,
+    sink: &mut impl Sink,
 ) {
     let mut codes = CodeCache::default();
     let mut unit_cache = UnitCache::default();
@@ -356,7 +375,7 @@ pub(super) fn read_rows(
             Ok(mut staged) => {
                 staged.line = short_line;
                 staged.file = layout.file;
-                shard.out.staged.push(staged);
+                sink.push(staged);
             }
             Err((column, reason)) => {
                 shard.out.counts.skip(measure);

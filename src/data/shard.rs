@@ -17,6 +17,52 @@ use super::MeasureId;
 /// Patient ids with this bit set are local to their shard.
 pub(super) const LOCAL: u32 = 1 << 31;
 
+/// Where a shard puts the rows it reads.
+pub(super) trait Sink {
+    /// Keep one more row.
+    fn push(&mut self, row: Staged);
+}
+
+impl Sink for Vec<Staged> {
+    fn push(&mut self, row: Staged) {
+        Vec::push(self, row);
+    }
+}
+
+/// Rows written in place into a stretch of the loader's rows set aside
+/// for one shard: as many as its text has lines, so never too few (a row
+/// that did not fit would be kept in `overflow`, and the block read again).
+pub(super) struct SliceSink<'s> {
+    rows: &'s mut [Staged],
+    /// How many rows are written.
+    pub len: usize,
+    /// Rows past the end of `rows`.
+    pub overflow: Vec<Staged>,
+}
+
+impl<'s> SliceSink<'s> {
+    /// A sink writing into `rows` from the start.
+    pub fn new(rows: &'s mut [Staged]) -> SliceSink<'s> {
+        SliceSink {
+            rows,
+            len: 0,
+            overflow: Vec::new(),
+        }
+    }
+}
+
+impl Sink for SliceSink<'_> {
+    fn push(&mut self, row: Staged) {
+        match self.rows.get_mut(self.len) {
+            Some(slot) => {
+                *slot = row;
+                self.len += 1;
+            }
+            None => self.overflow.push(row),
+        }
+    }
+}
+
 /// One shard while it reads.
 pub(super) struct Shard<'a, 'm> {
     base: &'a Loader<'m>,
@@ -38,14 +84,14 @@ pub(super) struct ShardOutput {
     /// Per patient the loader knew, the kind of time (the loader's, or the
     /// one this shard's first timed row gave).
     pub kinds: Vec<Option<TimeKind>>,
-    /// Unit spellings, by local id.
+    /// The number of unit spellings the loader knew: ids from there on
+    /// are local, indices into `units`.
+    pub known_units: u16,
+    /// Unit spellings the loader did not know, by local id.
     pub units: Vec<String>,
     /// Per measure and local unit: the factor to the canonical unit and
     /// the rows used.
     pub factors: Vec<(MeasureId, u16, f64, u64)>,
-    /// The rows used, with local unit ids and patient ids marked
-    /// [`LOCAL`] where the loader did not know them.
-    pub staged: Vec<Staged>,
     /// The counts (without `used`, which `factors` carries).
     pub counts: Counts,
     /// Bad rows skipped.
@@ -63,6 +109,7 @@ impl<'a, 'm> Shard<'a, 'm> {
             new_ids: Interner::default(),
             out: ShardOutput {
                 kinds: base.kinds.clone(),
+                known_units: base.unit_count(),
                 ..ShardOutput::default()
             },
         }
@@ -139,14 +186,25 @@ impl<'a, 'm> Shard<'a, 'm> {
         text.unwrap_or_default().to_string()
     }
 
-    /// The local id of a unit spelling.
+    /// The id of a unit spelling: the loader's, or a local one (from
+    /// `known_units` on).
     pub fn unit_id(&mut self, spelling: &str) -> Result<u16, RowReason> {
-        if let Some(i) = self.out.units.iter().position(|u| u == spelling) {
-            return u16::try_from(i).map_err(|_| RowReason::NotText);
+        if let Some(known) = self.base.known_unit(spelling) {
+            return Ok(known);
         }
-        let i = u16::try_from(self.out.units.len()).map_err(|_| RowReason::NotText)?;
-        self.out.units.push(spelling.to_string());
-        Ok(i)
+        let local = match self.out.units.iter().position(|u| u == spelling) {
+            Some(i) => i,
+            None => {
+                self.out.units.push(spelling.to_string());
+                self.out.units.len() - 1
+            }
+        };
+        // Past the last id there can be: the loader says so when it
+        // absorbs the shard's units.
+        Ok(usize::from(self.out.known_units)
+            .saturating_add(local)
+            .try_into()
+            .unwrap_or(u16::MAX))
     }
 
     /// A bad row: reported and skipped, or the error that stops the shard
@@ -172,7 +230,7 @@ impl ShardOutput {
     /// Whether shards read side by side disagree on a patient's kind of
     /// time (read in order, a later row would have been a bad row: only
     /// reading them in order tells which).
-    pub fn kinds_conflict(base: &[Option<TimeKind>], shards: &[ShardOutput]) -> bool {
+    pub fn kinds_conflict(base: &[Option<TimeKind>], shards: &[&ShardOutput]) -> bool {
         let mut merged = base.to_vec();
         let mut new: rustc_hash::FxHashMap<&str, TimeKind> = rustc_hash::FxHashMap::default();
         for shard in shards {
