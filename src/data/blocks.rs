@@ -24,12 +24,16 @@ use std::io::{Cursor, Read};
 const BLOCK: usize = 4 << 20;
 
 /// Read an observations file into the loader.
-pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result<(), DataError> {
+pub(super) fn read<R: Read + Send>(
+    loader: &mut Loader,
+    name: &str,
+    input: R,
+) -> Result<(), DataError> {
     read_in_blocks(loader, name, input, BLOCK, rayon::current_num_threads())
 }
 
 /// [`read`] with blocks of `block` bytes cut into `parts` stretches.
-fn read_in_blocks<R: Read>(
+fn read_in_blocks<R: Read + Send>(
     loader: &mut Loader,
     name: &str,
     mut input: R,
@@ -56,6 +60,8 @@ fn read_in_blocks<R: Read>(
         layout(loader, &table)?
     };
     buffer.drain(..header_end);
+    let mut next = Vec::with_capacity(block);
+    let mut failed = None;
     // The line number of the buffer's first byte.
     let mut line = 2u64;
     loop {
@@ -78,13 +84,28 @@ fn read_in_blocks<R: Read>(
             let rest = Cursor::new(std::mem::take(&mut buffer)).chain(input);
             return read_in_one(loader, &layout, rest, line);
         }
-        read_block(loader, &layout, bytes, &stretches)?;
+        // The next block is read from the input while this one is parsed.
+        next.clear();
+        next.extend_from_slice(buffer.get(end..).unwrap_or_default());
+        let (parsed, filled) = rayon::join(
+            || read_block(loader, &layout, bytes, &stretches),
+            || {
+                eof || fill(&mut input, &mut next, block).unwrap_or_else(|e| {
+                    failed = Some(e);
+                    true
+                })
+            },
+        );
+        parsed?;
         line = stretches.last().map_or(line, |s| s.first_line + s.lines);
-        buffer.drain(..end);
         if eof {
             return Ok(());
         }
-        eof = fill(&mut input, &mut buffer, block).map_err(unreadable)?;
+        if let Some(e) = failed {
+            return Err(unreadable(e));
+        }
+        std::mem::swap(&mut buffer, &mut next);
+        eof = filled;
     }
 }
 

@@ -165,7 +165,11 @@ impl<'m> Loader<'m> {
 
     /// Read an observations table: in blocks, each split across threads
     /// (see [`super::blocks`]).
-    pub fn read_observations<R: Read>(&mut self, name: &str, input: R) -> Result<(), DataError> {
+    pub fn read_observations<R: Read + Send>(
+        &mut self,
+        name: &str,
+        input: R,
+    ) -> Result<(), DataError> {
         super::blocks::read(self, name, input)
     }
 
