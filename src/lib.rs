@@ -12,6 +12,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod alloc;
 pub mod ast;
 pub mod check;
 pub mod cli;
