@@ -11,7 +11,8 @@ use super::mapping::Mapping;
 use super::shard::{ShardOutput, LOCAL};
 use super::time::TimeKind;
 use super::{
-    Course, Dataset, LoadOptions, Loaded, MeasureId, Observation, Patient, PatientInfo, UnitId,
+    Course, Dataset, LoadOptions, Loaded, MeasureId, Observation, Patient, PatientInfo, Timeline,
+    UnitId,
 };
 use crate::measures::MEASURES;
 use rayon::prelude::*;
@@ -390,57 +391,35 @@ impl<'m> Loader<'m> {
     /// hand over the dataset with its accounting.
     pub fn finish(mut self) -> Result<Loaded, DataError> {
         let mut staged = std::mem::take(&mut self.staged);
-        self.number_units_by_spelling(&mut staged);
+        let patient_ids = self.number_patients_by_id();
+        let unit_ids = self.number_units_by_spelling();
+        staged.par_iter_mut().for_each(|s| {
+            let patient = patient_ids.get(s.patient() as usize).copied();
+            s.set_patient(patient.unwrap_or_else(|| s.patient()));
+            s.unit = unit_ids.get(usize::from(s.unit)).copied().unwrap_or(s.unit);
+        });
         let factors = self.factor_table();
         // One sort puts rows in patient order and each timeline in its
         // order: sequential, cache-friendly partitioning beats moving rows
         // straight to their patient's bucket (a cache miss per row), and it
-        // runs on every core.
-        staged.par_sort_unstable_by(Staged::order);
+        // runs on every core. Backwards, since the timelines are built
+        // from the back of the rows, where their memory is given back.
+        staged.par_sort_unstable_by(|a, b| b.order(a));
+        let (observations, counts, mut duplicates) =
+            build_timelines(staged, &factors, self.patients.len());
+        let all = std::sync::Arc::new(observations);
         let kinds = std::mem::take(&mut self.kinds);
-        let mut stagings = std::mem::take(&mut self.patients);
-        let mut patients = Vec::with_capacity(stagings.len());
-        let mut duplicates: Vec<(Staged, u32)> = Vec::new();
-        // Patients are built from the back, a stretch of rows at a time
-        // (its patients side by side on every core), and the rows given
-        // back to the system as they go: the rows and the timelines are
-        // never both held whole.
-        while !stagings.is_empty() {
-            let from_row = staged.len().saturating_sub(BUILT_AT_ONCE);
-            let first_patient = staged
-                .get(from_row)
-                .map_or(0, |s| s.patient() as usize)
-                .min(stagings.len() - 1);
-            let first_row = staged.partition_point(|s| (s.patient() as usize) < first_patient);
-            let mut rows = staged.get(first_row..).unwrap_or_default();
-            let mut timelines = Vec::with_capacity(stagings.len() - first_patient);
-            for index in first_patient..stagings.len() {
-                let n = rows
-                    .iter()
-                    .take_while(|s| s.patient() as usize == index)
-                    .count();
-                let (mine, rest) = rows.split_at(n);
-                timelines.push((index, mine));
-                rows = rest;
-            }
-            let built: Vec<(Patient, Vec<(Staged, u32)>)> = stagings
-                .drain(first_patient..)
-                .collect::<Vec<_>>()
-                .into_par_iter()
-                .zip(timelines)
-                .map(|(staging, (index, rows))| {
-                    let kind = kinds.get(index).copied().flatten().unwrap_or_default();
-                    build(staging, kind, rows, &factors)
-                })
-                .collect();
-            for (patient, mut found) in built {
-                patients.push(patient);
-                duplicates.append(&mut found);
-            }
-            staged.truncate(first_row);
-            staged.shrink_to_fit();
-        }
-        drop(staged);
+        let mut start = 0;
+        let patients: Vec<Patient> = std::mem::take(&mut self.patients)
+            .into_iter()
+            .zip(counts)
+            .zip(kinds)
+            .map(|((staging, count), kind)| {
+                let timeline = Timeline::new(std::sync::Arc::clone(&all), start..start + count);
+                start += count;
+                patient(staging, kind.unwrap_or_default(), timeline)
+            })
+            .collect();
         duplicates.sort_by_key(|(s, _)| (s.file, s.line));
         for (s, first_line) in duplicates {
             self.counts.duplicate(s.measure, UnitId(s.unit));
@@ -459,7 +438,6 @@ impl<'m> Loader<'m> {
             };
             self.bad(&file, u64::from(s.line), column, reason)?;
         }
-        let patients = super::sort_by_id(patients);
         let mut skipped = std::mem::take(&mut self.skipped);
         skipped.sort_by(|a, b| {
             let fa = self.files.iter().position(|f| *f == a.file);
@@ -479,10 +457,45 @@ impl<'m> Loader<'m> {
 }
 
 impl Loader<'_> {
+    /// Put the patients in id order ([`super::compare_ids`]); per old
+    /// index, the new one.
+    fn number_patients_by_id(&mut self) -> Vec<u32> {
+        let mut keyed: Vec<((bool, i128), usize)> = self
+            .patients
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (super::id_key(&p.id), i))
+            .collect();
+        keyed.par_sort_unstable_by(|(a, i), (b, j)| {
+            let id = |k: &usize| self.patients.get(*k).map(|p| p.id.as_str());
+            a.cmp(b).then_with(|| id(i).cmp(&id(j)))
+        });
+        let mut new_index = vec![0u32; keyed.len()];
+        for (new, &(_, old)) in keyed.iter().enumerate() {
+            if let (Some(slot), Ok(new)) = (new_index.get_mut(old), u32::try_from(new)) {
+                *slot = new;
+            }
+        }
+        let mut patients: Vec<Option<Staging>> = std::mem::take(&mut self.patients)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.patients = keyed
+            .iter()
+            .filter_map(|&(_, old)| patients.get_mut(old).and_then(Option::take))
+            .collect();
+        self.kinds = keyed
+            .iter()
+            .map(|&(_, old)| self.kinds.get(old).copied().flatten())
+            .collect();
+        new_index
+    }
+
     /// Renumber the unit spellings in their sorted order: ids were handed
     /// out in the order rows came, and timelines sort by unit id, so this
-    /// keeps the input's row order from showing through.
-    fn number_units_by_spelling(&mut self, staged: &mut [Staged]) {
+    /// keeps the input's row order from showing through. Per old id, the
+    /// new one.
+    fn number_units_by_spelling(&mut self) -> Vec<u16> {
         let mut order: Vec<usize> = (0..self.units.len()).collect();
         order.sort_by(|&a, &b| self.units.get(a).cmp(&self.units.get(b)));
         let mut new_id = vec![0u16; order.len()];
@@ -491,11 +504,7 @@ impl Loader<'_> {
                 *slot = new;
             }
         }
-        let renumber_short = |id: u16| new_id.get(usize::from(id)).copied().unwrap_or(id);
-        let renumber = |id: UnitId| UnitId(renumber_short(id.0));
-        for s in staged.iter_mut() {
-            s.unit = renumber_short(s.unit);
-        }
+        let renumber = |id: UnitId| UnitId(new_id.get(usize::from(id.0)).copied().unwrap_or(id.0));
         self.counts.used = std::mem::take(&mut self.counts.used)
             .into_iter()
             .map(|((m, u), n)| ((m, renumber(u)), n))
@@ -514,6 +523,7 @@ impl Loader<'_> {
             .enumerate()
             .filter_map(|(i, s)| u16::try_from(i).ok().map(|i| (s.clone(), i)))
             .collect();
+        new_id
     }
 
     /// The factors as a table indexed by `unit * MEASURES.len() + measure`.
@@ -534,46 +544,60 @@ impl Loader<'_> {
 /// twice while they are.
 const BUILT_AT_ONCE: usize = 1 << 16;
 
-/// A patient from their sorted rows: the timeline, and the exact
-/// duplicates found, each with the line of the row it repeats.
-fn build(
-    staging: Staging,
-    time_kind: TimeKind,
-    rows: &[Staged],
+/// Every timeline, one after the other, from the rows sorted backwards
+/// (read from the back, whose memory is given back a stretch at a time);
+/// the number of observations of each of `patients` patients; and the
+/// exact duplicates, each with the line of the row it repeats.
+fn build_timelines(
+    mut staged: Vec<Staged>,
     factors: &[f64],
-) -> (Patient, Vec<(Staged, u32)>) {
+    patients: usize,
+) -> (Vec<Observation>, Vec<usize>, Vec<(Staged, u32)>) {
+    let mut observations: Vec<Observation> = Vec::with_capacity(staged.len());
+    let mut counts = vec![0usize; patients];
     let mut duplicates = Vec::new();
-    let mut observations: Vec<Observation> = Vec::with_capacity(rows.len());
-    let mut first: Option<&Staged> = None;
-    for s in rows {
-        match first {
-            Some(f) if same_row(f, s) => duplicates.push((*s, f.line)),
-            _ => {
-                first = Some(s);
-                let factor = factors
-                    .get(usize::from(s.unit) * MEASURES.len() + s.measure.index())
-                    .copied()
-                    .unwrap_or(1.0);
-                observations.push(Observation {
-                    day: s.day(),
-                    value: s.original * factor,
-                    original: s.original,
-                    unit: UnitId(s.unit),
-                    measure: s.measure,
-                });
+    let mut first: Option<Staged> = None;
+    while !staged.is_empty() {
+        let from = staged.len().saturating_sub(BUILT_AT_ONCE);
+        for s in staged.get(from..).unwrap_or_default().iter().rev() {
+            match first {
+                Some(f) if same_row(&f, s) => duplicates.push((*s, f.line)),
+                _ => {
+                    first = Some(*s);
+                    let factor = factors
+                        .get(usize::from(s.unit) * MEASURES.len() + s.measure.index())
+                        .copied()
+                        .unwrap_or(1.0);
+                    observations.push(Observation {
+                        day: s.day(),
+                        value: s.original * factor,
+                        original: s.original,
+                        unit: UnitId(s.unit),
+                        measure: s.measure,
+                    });
+                    if let Some(count) = counts.get_mut(s.patient() as usize) {
+                        *count += 1;
+                    }
+                }
             }
         }
+        staged.truncate(from);
+        staged.shrink_to_fit();
     }
+    (observations, counts, duplicates)
+}
+
+/// A patient from what loading gathered and their timeline.
+fn patient(staging: Staging, time_kind: TimeKind, observations: Timeline) -> Patient {
     let mut courses = staging.courses;
     courses.sort_by(|a, b| (a.start, &a.drug, a.end).cmp(&(b.start, &b.drug, b.end)));
-    let patient = Patient {
+    Patient {
         id: staging.id,
         time_kind,
         observations,
         courses,
         info: staging.info.map(|(info, _)| info).unwrap_or_default(),
-    };
-    (patient, duplicates)
+    }
 }
 
 /// Whether two rows are exact duplicates: same patient (the caller's

@@ -25,6 +25,7 @@ mod rows;
 mod shard;
 mod table;
 pub mod time;
+mod timeline;
 mod treatments;
 
 pub use accounting::{Accounting, MeasureCount, TableCount};
@@ -32,6 +33,7 @@ pub use error::{BadRow, DataError, RowReason};
 pub use loader::Loader;
 pub use mapping::{CodeMeaning, Mapping, ObservationColumns, PatientColumns, TreatmentColumns};
 pub use time::TimeKind;
+pub use timeline::Timeline;
 
 use crate::measures::{self, Measure, MEASURES};
 use crate::units::Unit;
@@ -151,7 +153,7 @@ pub struct Patient {
     pub time_kind: TimeKind,
     /// Observations sorted by (day, measure), then unit and value as written, so
     /// that the order never depends on the input's row order.
-    pub observations: Vec<Observation>,
+    pub observations: Timeline,
     /// Courses sorted by start, then drug.
     pub courses: Vec<Course>,
     /// Facts from the patients table.
@@ -199,14 +201,6 @@ pub fn compare_ids(a: &str, b: &str) -> Ordering {
 /// number, and its value if it is.
 fn id_key(id: &str) -> (bool, i128) {
     id.parse::<i128>().map_or((true, 0), |n| (false, n))
-}
-
-/// Sort patients by id ([`compare_ids`]), reading each id once.
-fn sort_by_id(patients: Vec<Patient>) -> Vec<Patient> {
-    let mut keyed: Vec<((bool, i128), Patient)> =
-        patients.into_iter().map(|p| (id_key(&p.id), p)).collect();
-    keyed.sort_unstable_by(|(a, p), (b, q)| a.cmp(b).then_with(|| p.id.cmp(&q.id)));
-    keyed.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Options of [`load`].
