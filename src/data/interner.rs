@@ -4,13 +4,14 @@
 //! bytes kept side by side in one buffer, not in one heap box each (a
 //! cache miss per row on big files).
 
+use super::probe_table::ProbeTable;
 use rustc_hash::FxHashMap;
 
-/// Byte strings and their indices.
+/// Byte strings and their indices (below `u32::MAX`).
 #[derive(Debug, Default)]
 pub(super) struct Interner {
-    tiny: FxHashMap<u64, u32>,
-    short: FxHashMap<u128, u32>,
+    tiny: ProbeTable<u64>,
+    short: ProbeTable<[u64; 2]>,
     by_hash: FxHashMap<u64, (u32, u32, u32)>,
     bytes: Vec<u8>,
     /// Strings whose hash another string already has (practically never).
@@ -56,8 +57,8 @@ impl Interner {
     /// The index of `bytes`, whose [`Interner::key`] is `key`.
     pub fn get_keyed(&self, key: Key, bytes: &[u8]) -> Option<u32> {
         match key {
-            Key::Tiny(packed) => self.tiny.get(&packed).copied(),
-            Key::Short(packed) => self.short.get(&packed).copied(),
+            Key::Tiny(packed) => self.tiny.get(packed),
+            Key::Short(packed) => self.short.get(words(packed)),
             Key::Hash(hash) => self.get_hashed(hash, bytes),
         }
     }
@@ -86,7 +87,7 @@ impl Interner {
                 self.tiny.insert(packed, index);
             }
             Key::Short(packed) => {
-                self.short.insert(packed, index);
+                self.short.insert(words(packed), index);
             }
             Key::Hash(hash) => self.insert_hashed(hash, bytes, index),
         }
@@ -108,6 +109,12 @@ impl Interner {
             }
         }
     }
+}
+
+/// A 128-bit key as two words (8-byte aligned, so a slot takes 24 bytes,
+/// not 32).
+fn words(packed: u128) -> [u64; 2] {
+    [packed as u64, (packed >> 64) as u64]
 }
 
 #[cfg(test)]

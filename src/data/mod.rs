@@ -21,6 +21,7 @@ mod loader;
 mod mapping;
 mod observations;
 mod patients;
+mod probe_table;
 mod rows;
 mod shard;
 mod table;
