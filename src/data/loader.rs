@@ -96,10 +96,13 @@ impl Staged {
     /// The timeline's order — patient, day, measure, unit, value as written
     /// — then the rest of a row's identity and its place, so that exact
     /// duplicates end up next to each other and one sort does both.
-    fn order(&self, other: &Staged) -> std::cmp::Ordering {
+    /// Units compare by the ids `unit_id` gives them.
+    fn order(&self, other: &Staged, unit_id: impl Fn(u16) -> u16) -> std::cmp::Ordering {
         self.when
             .cmp(&other.when)
-            .then_with(|| (self.measure, self.unit).cmp(&(other.measure, other.unit)))
+            .then_with(|| {
+                (self.measure, unit_id(self.unit)).cmp(&(other.measure, unit_id(other.unit)))
+            })
             // Values are finite and never -0 (the readers make sure), so
             // their bits order like the numbers.
             .then_with(|| self.original.to_bits().cmp(&other.original.to_bits()))
@@ -391,22 +394,19 @@ impl<'m> Loader<'m> {
     /// hand over the dataset with its accounting.
     pub fn finish(mut self) -> Result<Loaded, DataError> {
         let mut staged = std::mem::take(&mut self.staged);
-        let patient_ids = self.number_patients_by_id();
         let unit_ids = self.number_units_by_spelling();
-        staged.par_iter_mut().for_each(|s| {
-            let patient = patient_ids.get(s.patient() as usize).copied();
-            s.set_patient(patient.unwrap_or_else(|| s.patient()));
-            s.unit = unit_ids.get(usize::from(s.unit)).copied().unwrap_or(s.unit);
-        });
         let factors = self.factor_table();
         // One sort puts rows in patient order and each timeline in its
         // order: sequential, cache-friendly partitioning beats moving rows
         // straight to their patient's bucket (a cache miss per row), and it
         // runs on every core. Backwards, since the timelines are built
         // from the back of the rows, where their memory is given back.
-        staged.par_sort_unstable_by(|a, b| b.order(a));
+        // Units are compared by their new ids, without a pass to renumber
+        // the rows first.
+        let renumber = |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit);
+        staged.par_sort_unstable_by(|a, b| b.order(a, renumber));
         let (observations, counts, mut duplicates) =
-            build_timelines(staged, &factors, self.patients.len());
+            build_timelines(staged, &factors, renumber, self.patients.len());
         let all = std::sync::Arc::new(observations);
         let kinds = std::mem::take(&mut self.kinds);
         let mut start = 0;
@@ -420,6 +420,7 @@ impl<'m> Loader<'m> {
                 patient(staging, kind.unwrap_or_default(), timeline)
             })
             .collect();
+        let patients = super::sort_by_id(patients);
         duplicates.sort_by_key(|(s, _)| (s.file, s.line));
         for (s, first_line) in duplicates {
             self.counts.duplicate(s.measure, UnitId(s.unit));
@@ -457,40 +458,6 @@ impl<'m> Loader<'m> {
 }
 
 impl Loader<'_> {
-    /// Put the patients in id order ([`super::compare_ids`]); per old
-    /// index, the new one.
-    fn number_patients_by_id(&mut self) -> Vec<u32> {
-        let mut keyed: Vec<((bool, i128), usize)> = self
-            .patients
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (super::id_key(&p.id), i))
-            .collect();
-        keyed.par_sort_unstable_by(|(a, i), (b, j)| {
-            let id = |k: &usize| self.patients.get(*k).map(|p| p.id.as_str());
-            a.cmp(b).then_with(|| id(i).cmp(&id(j)))
-        });
-        let mut new_index = vec![0u32; keyed.len()];
-        for (new, &(_, old)) in keyed.iter().enumerate() {
-            if let (Some(slot), Ok(new)) = (new_index.get_mut(old), u32::try_from(new)) {
-                *slot = new;
-            }
-        }
-        let mut patients: Vec<Option<Staging>> = std::mem::take(&mut self.patients)
-            .into_iter()
-            .map(Some)
-            .collect();
-        self.patients = keyed
-            .iter()
-            .filter_map(|&(_, old)| patients.get_mut(old).and_then(Option::take))
-            .collect();
-        self.kinds = keyed
-            .iter()
-            .map(|&(_, old)| self.kinds.get(old).copied().flatten())
-            .collect();
-        new_index
-    }
-
     /// Renumber the unit spellings in their sorted order: ids were handed
     /// out in the order rows came, and timelines sort by unit id, so this
     /// keeps the input's row order from showing through. Per old id, the
@@ -545,12 +512,14 @@ impl Loader<'_> {
 const BUILT_AT_ONCE: usize = 1 << 16;
 
 /// Every timeline, one after the other, from the rows sorted backwards
-/// (read from the back, whose memory is given back a stretch at a time);
-/// the number of observations of each of `patients` patients; and the
-/// exact duplicates, each with the line of the row it repeats.
+/// (read from the back, whose memory is given back a stretch at a time),
+/// with units renumbered by `unit_id`; the number of observations of each
+/// of `patients` patients; and the exact duplicates, each with the line of
+/// the row it repeats.
 fn build_timelines(
     mut staged: Vec<Staged>,
     factors: &[f64],
+    unit_id: impl Fn(u16) -> u16,
     patients: usize,
 ) -> (Vec<Observation>, Vec<usize>, Vec<(Staged, u32)>) {
     let mut observations: Vec<Observation> = Vec::with_capacity(staged.len());
@@ -560,10 +529,12 @@ fn build_timelines(
     while !staged.is_empty() {
         let from = staged.len().saturating_sub(BUILT_AT_ONCE);
         for s in staged.get(from..).unwrap_or_default().iter().rev() {
+            let mut s = *s;
+            s.unit = unit_id(s.unit);
             match first {
-                Some(f) if same_row(&f, s) => duplicates.push((*s, f.line)),
+                Some(f) if same_row(&f, &s) => duplicates.push((s, f.line)),
                 _ => {
-                    first = Some(*s);
+                    first = Some(s);
                     let factor = factors
                         .get(usize::from(s.unit) * MEASURES.len() + s.measure.index())
                         .copied()
