@@ -265,6 +265,11 @@ pub(crate) fn csv_error(name: &str, e: &csv::Error, line_offset: u64) -> DataErr
 /// A non-negative finite number (-0 read as 0, so that duplicates compare
 /// equal).
 pub(super) fn number(raw: &[u8]) -> Result<f64, RowReason> {
+    if let Some(v) = plain_decimal(raw) {
+        if v >= 0.0 {
+            return Ok(v + 0.0);
+        }
+    }
     let text = std::str::from_utf8(raw).map_err(|_| RowReason::NotText)?;
     let v: f64 = text
         .parse()
@@ -275,5 +280,88 @@ pub(super) fn number(raw: &[u8]) -> Result<f64, RowReason> {
         Err(RowReason::Negative { text: text.into() })
     } else {
         Ok(v + 0.0)
+    }
+}
+
+/// A decimal as lab values are mostly written (`120`, `0.45`, `-3.2`: a
+/// sign, at most 19 digits, a point), read without the general parser:
+/// when the digits make an integer below 2^53 and at most 22 follow the
+/// point, both it and the power of ten are exact doubles, so one division
+/// rounds correctly, to the very number `str::parse` gives (Clinger's fast
+/// path). `None` for anything else, which the general parser reads.
+fn plain_decimal(raw: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let (negative, digits) = match raw.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, raw),
+    };
+    if digits.is_empty() || digits.len() > 20 {
+        return None;
+    }
+    let (mut mantissa, mut point, mut seen_digit) = (0u64, None, false);
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                seen_digit = true;
+            }
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    let decimals = point.map_or(0, |p| digits.len() - p - 1);
+    if !seen_digit || mantissa >= 1 << 53 {
+        return None;
+    }
+    let value = mantissa as f64 / POWERS.get(decimals)?;
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Where the fast path reads a decimal, it reads the very number
+        /// the general parser reads; and it never reads what that one
+        /// rejects.
+        #[test]
+        fn plain_decimals_read_as_the_parser_reads_them(
+            text in r"[+-]?[0-9]{0,21}(\.[0-9]{0,24})?|[0-9.eE+-]{0,8}|[0-9]{1,17}"
+        ) {
+            let parsed = text.parse::<f64>().ok();
+            if let Some(fast) = plain_decimal(text.as_bytes()) {
+                prop_assert_eq!(Some(fast.to_bits()), parsed.map(f64::to_bits));
+            }
+        }
+    }
+
+    #[test]
+    fn common_lab_values_take_the_fast_path() {
+        for (text, value) in [
+            ("39.2", 39.2),
+            ("0.45", 0.45),
+            ("120", 120.0),
+            ("-3.5", -3.5),
+        ] {
+            assert_eq!(plain_decimal(text.as_bytes()), Some(value));
+        }
+        for text in [
+            "",
+            ".",
+            "-",
+            "1e3",
+            "1.2.3",
+            "nan",
+            "inf",
+            "9007199254740993",
+        ] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
     }
 }
