@@ -113,9 +113,10 @@ impl<'a> Engine<'a> {
         mode: Mode,
     ) -> Option<super::prepare::DayValue> {
         let s = self.series(slot)?;
+        let day = self.day(i);
         let k = match mode {
-            Mode::Carried => s.current.get(i).copied().flatten()?,
-            Mode::Fresh => s.fresh.get(i).copied().flatten()?,
+            Mode::Carried => s.current(i, day)?,
+            Mode::Fresh => s.fresh(i, day)?,
         };
         s.values.get(k).copied()
     }
@@ -162,9 +163,10 @@ impl<'a> Engine<'a> {
     /// A measure's value on day `i`.
     pub fn current(&self, slot: Slot, i: usize, mode: Mode) -> Option<f64> {
         let s = self.series(slot)?;
+        let day = self.day(i);
         let k = match mode {
-            Mode::Carried => s.current.get(i).copied().flatten()?,
-            Mode::Fresh => s.fresh.get(i).copied().flatten()?,
+            Mode::Carried => s.current(i, day)?,
+            Mode::Fresh => s.fresh(i, day)?,
         };
         s.values.get(k).map(|v| v.value)
     }
@@ -183,7 +185,7 @@ impl<'a> Engine<'a> {
             (RefKind::Nadir, true) => s.nadir_since_index.get(upto).copied().flatten(),
             (RefKind::Previous, since) => {
                 // The observation before the current one.
-                let current = s.current.get(i).copied().flatten()?;
+                let current = s.current(i, self.day(i))?;
                 let previous = s.values.get(current.checked_sub(1)?)?;
                 (!since || previous.day >= 0).then_some(previous.value)
             }
@@ -361,8 +363,9 @@ impl<'a> Engine<'a> {
             }
             Node::Tapering(drug) => {
                 let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
+                let courses = self.p.courses.get(*drug).map_or(&[][..], Vec::as_slice);
                 out.extend((0..n).map(|i| {
-                    treatments::tapering(exposures, self.day(i), self.body())
+                    treatments::tapering(exposures, courses, self.day(i), self.body())
                         .map_or(Truth::Unknown, Truth::from_bool)
                 }));
             }
@@ -378,9 +381,10 @@ impl<'a> Engine<'a> {
             }
             Node::Dose(drug, op, threshold, unit) => {
                 let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
+                let courses = self.p.courses.get(*drug).map_or(&[][..], Vec::as_slice);
                 out.extend((0..n).map(|i| {
                     compare(
-                        treatments::dose_on(exposures, self.day(i), *unit, self.body()),
+                        treatments::dose_on(exposures, courses, self.day(i), *unit, self.body()),
                         *op,
                         Some(*threshold),
                     )
