@@ -57,6 +57,22 @@ pub struct Plan {
     /// Per named condition: the named conditions it uses directly (for a
     /// category, also the categories above it).
     pub named_deps: Vec<Vec<NamedId>>,
+    /// Per measure slot: the running reference points the nodes read, so
+    /// that preparing a patient computes only those.
+    pub running: Vec<Running>,
+}
+
+/// Which running reference points (peak, nadir) of a measure a plan reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Running {
+    /// `peak`.
+    pub peak: bool,
+    /// `nadir`.
+    pub nadir: bool,
+    /// `peak since index`.
+    pub peak_since_index: bool,
+    /// `nadir since index`.
+    pub nadir_since_index: bool,
 }
 
 /// A measure as the plan uses it.
@@ -378,6 +394,7 @@ impl<'a> Compiler<'a> {
             landmark_window,
             uses_landmark: Vec::new(),
             named_deps: Vec::new(),
+            running: Vec::new(),
         };
         let compiler = Compiler {
             model,
@@ -426,6 +443,7 @@ impl<'a> Compiler<'a> {
         self.plan.landmarks.dedup();
         self.plan.uses_landmark = landmark_uses(&self.plan);
         self.plan.named_deps = named_deps(&self.plan);
+        self.plan.running = running(&self.plan);
         Ok(self.plan)
     }
 
@@ -738,6 +756,37 @@ fn named_deps(plan: &Plan) -> Vec<Vec<NamedId>> {
 
 /// Which nodes look at a landmark, directly or through named conditions: a
 /// fixpoint over the plan (references may point forward).
+/// Per measure slot, the running reference points some node reads.
+fn running(plan: &Plan) -> Vec<Running> {
+    let mut out = vec![Running::default(); plan.measures.len()];
+    let mut note = |slot: Slot, spec: RefSpec| {
+        if let Some(r) = out.get_mut(slot) {
+            match (spec.kind, spec.since_index) {
+                (RefKind::Peak, false) => r.peak = true,
+                (RefKind::Peak, true) => r.peak_since_index = true,
+                (RefKind::Nadir, false) => r.nadir = true,
+                (RefKind::Nadir, true) => r.nadir_since_index = true,
+                _ => {}
+            }
+        }
+    };
+    let mut value = |v: &ValuePlan| match *v {
+        ValuePlan::Reference(slot, spec) | ValuePlan::Multiple(_, slot, spec) => note(slot, spec),
+        ValuePlan::Current(_) | ValuePlan::Constant(_) => {}
+    };
+    for node in &plan.nodes {
+        match node {
+            Node::Compare(a, _, b) => {
+                value(a);
+                value(b);
+            }
+            Node::Change(slot, spec, _) => value(&ValuePlan::Reference(*slot, *spec)),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn landmark_uses(plan: &Plan) -> Vec<bool> {
     let mut uses = vec![false; plan.nodes.len()];
     let body_uses = |uses: &[bool], named: NamedId| -> bool {

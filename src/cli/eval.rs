@@ -247,9 +247,28 @@ impl Rows for PatientRows<'_> {
         f: &mut dyn FnMut(&[CellRef<'_>]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         let header = &self.header;
-        let fixed = PATIENT_FIXED.len();
         let mut row: Vec<CellRef<'_>> = Vec::with_capacity(header.len());
         for (c, outcomes) in self.results {
+            // Each event's and phenotype's column, found once per file: the
+            // outcomes list them in the plan's order.
+            let events: Vec<(&str, Option<usize>)> = c
+                .plan
+                .events
+                .iter()
+                .map(|&e| {
+                    let name = c.plan.named.get(e).map_or("", |n| n.name.as_str());
+                    (name, self.count_column(name))
+                })
+                .collect();
+            let phenotypes: Vec<(&str, Option<usize>)> = c
+                .plan
+                .phenotypes
+                .iter()
+                .map(|&p| {
+                    let name = c.plan.named.get(p).map_or("", |n| n.name.as_str());
+                    (name, self.phenotype_column(name))
+                })
+                .collect();
             for o in *outcomes {
                 row.clear();
                 row.extend([
@@ -264,10 +283,12 @@ impl Rows for PatientRows<'_> {
                     CellRef::int(o.followup_days),
                 ]);
                 row.resize(header.len(), CellRef::Empty);
-                for e in &o.events {
-                    let count_column =
-                        |h: &String| h.strip_suffix("_count") == Some(e.name.as_str());
-                    if let Some(k) = header.iter().position(count_column) {
+                for (j, e) in o.events.iter().enumerate() {
+                    let column = match events.get(j) {
+                        Some(&(name, k)) if name == e.name => k,
+                        _ => self.count_column(&e.name),
+                    };
+                    if let Some(k) = column {
                         if let Some(cell) = row.get_mut(k) {
                             *cell = CellRef::Int(e.days.len() as i64);
                         }
@@ -276,17 +297,38 @@ impl Rows for PatientRows<'_> {
                         }
                     }
                 }
-                for (name, truth) in &o.phenotypes {
-                    if let Some(k) = header.iter().skip(fixed).position(|h| h == name) {
-                        if let Some(cell) = row.get_mut(fixed + k) {
-                            *cell = CellRef::Text(truth.word());
-                        }
+                for (j, (name, truth)) in o.phenotypes.iter().enumerate() {
+                    let column = match phenotypes.get(j) {
+                        Some(&(known, k)) if known == name => k,
+                        _ => self.phenotype_column(name),
+                    };
+                    if let Some(cell) = column.and_then(|k| row.get_mut(k)) {
+                        *cell = CellRef::Text(truth.word());
                     }
                 }
                 f(&row)?;
             }
         }
         Ok(())
+    }
+}
+
+impl PatientRows<'_> {
+    /// The `<event>_count` column of an event (its first day follows).
+    fn count_column(&self, event: &str) -> Option<usize> {
+        self.header
+            .iter()
+            .position(|h| h.strip_suffix("_count") == Some(event))
+    }
+
+    /// A phenotype's column.
+    fn phenotype_column(&self, phenotype: &str) -> Option<usize> {
+        let fixed = PATIENT_FIXED.len();
+        self.header
+            .iter()
+            .skip(fixed)
+            .position(|h| h == phenotype)
+            .map(|k| fixed + k)
     }
 }
 

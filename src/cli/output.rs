@@ -58,9 +58,17 @@ impl CellRef<'_> {
             CellRef::Int(n) => {
                 let _ = write!(out, "{n}");
             }
-            CellRef::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+            CellRef::Bool(b) => out.push_str(bool_text(b)),
             CellRef::Empty => {}
         }
+    }
+}
+
+fn bool_text(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
     }
 }
 
@@ -132,9 +140,17 @@ fn write_csv(out: &mut impl Write, rows: &dyn Rows) -> io::Result<()> {
     let mut text = String::new();
     rows.each(&mut |row| {
         for &cell in row {
-            text.clear();
-            cell.push_text(&mut text);
-            w.write_field(&text).map_err(io::Error::other)?;
+            let field = match cell {
+                CellRef::Text(s) => s,
+                CellRef::Bool(b) => bool_text(b),
+                CellRef::Empty => "",
+                CellRef::Int(_) => {
+                    text.clear();
+                    cell.push_text(&mut text);
+                    &text
+                }
+            };
+            w.write_field(field).map_err(io::Error::other)?;
         }
         w.write_record(None::<&[u8]>).map_err(io::Error::other)
     })?;

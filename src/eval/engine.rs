@@ -54,6 +54,26 @@ fn compare(a: Option<f64>, op: CmpOp, b: Option<f64>) -> Truth {
     }
 }
 
+/// A change test of the current value `x` against the reference `r`.
+#[inline]
+fn change(x: f64, r: f64, test: ChangeTest) -> Truth {
+    let signed = |d: Direction| match d {
+        Direction::Rose => x - r,
+        Direction::Fell => r - x,
+    };
+    match test {
+        ChangeTest::Relative(d, op, f) if r > 0.0 => Truth::from_bool(holds(signed(d) / r, op, f)),
+        ChangeTest::Relative(..) => Truth::Unknown,
+        ChangeTest::Absolute(d, op, a) => Truth::from_bool(holds(signed(d), op, a)),
+        ChangeTest::Beyond(d) => Truth::from_bool(holds(signed(d), CmpOp::Gt, 0.0)),
+        ChangeTest::WithinRelative(f) if r > 0.0 => {
+            Truth::from_bool(holds((x - r).abs() / r, CmpOp::Le, f))
+        }
+        ChangeTest::WithinRelative(_) => Truth::Unknown,
+        ChangeTest::WithinAbsolute(a) => Truth::from_bool(holds((x - r).abs(), CmpOp::Le, a)),
+    }
+}
+
 /// The evaluator of one plan over one patient.
 pub struct Engine<'a> {
     plan: &'a Plan,
@@ -113,9 +133,10 @@ impl<'a> Engine<'a> {
         mode: Mode,
     ) -> Option<super::prepare::DayValue> {
         let s = self.series(slot)?;
+        let day = self.day(i);
         let k = match mode {
-            Mode::Carried => s.current.get(i).copied().flatten()?,
-            Mode::Fresh => s.fresh.get(i).copied().flatten()?,
+            Mode::Carried => s.current(i, day)?,
+            Mode::Fresh => s.fresh(i, day)?,
         };
         s.values.get(k).copied()
     }
@@ -162,9 +183,10 @@ impl<'a> Engine<'a> {
     /// A measure's value on day `i`.
     pub fn current(&self, slot: Slot, i: usize, mode: Mode) -> Option<f64> {
         let s = self.series(slot)?;
+        let day = self.day(i);
         let k = match mode {
-            Mode::Carried => s.current.get(i).copied().flatten()?,
-            Mode::Fresh => s.fresh.get(i).copied().flatten()?,
+            Mode::Carried => s.current(i, day)?,
+            Mode::Fresh => s.fresh(i, day)?,
         };
         s.values.get(k).map(|v| v.value)
     }
@@ -183,7 +205,7 @@ impl<'a> Engine<'a> {
             (RefKind::Nadir, true) => s.nadir_since_index.get(upto).copied().flatten(),
             (RefKind::Previous, since) => {
                 // The observation before the current one.
-                let current = s.current.get(i).copied().flatten()?;
+                let current = s.current(i, self.day(i))?;
                 let previous = s.values.get(current.checked_sub(1)?)?;
                 (!since || previous.day >= 0).then_some(previous.value)
             }
@@ -200,28 +222,37 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn change(&self, slot: Slot, spec: RefSpec, test: ChangeTest, i: usize, mode: Mode) -> Truth {
-        let (Some(x), Some(r)) = (self.current(slot, i, mode), self.reference(slot, spec, i))
-        else {
-            return Truth::Unknown;
-        };
-        let signed = |d: Direction| match d {
-            Direction::Rose => x - r,
-            Direction::Fell => r - x,
-        };
-        match test {
-            ChangeTest::Relative(d, op, f) if r > 0.0 => {
-                Truth::from_bool(holds(signed(d) / r, op, f))
+    /// A value on every assessment day, into `out` (empty on entry).
+    fn values_into(&self, v: ValuePlan, mode: Mode, out: &mut Vec<Option<f64>>) {
+        let n = self.len();
+        match v {
+            ValuePlan::Constant(c) => out.resize(n, Some(c)),
+            ValuePlan::Current(slot) => {
+                if let Some(s) = self.series(slot) {
+                    let days = self.p.days.iter().zip(&s.upto);
+                    match mode {
+                        Mode::Carried => out.extend(days.map(|(&day, &k)| {
+                            let v = s.values.get(k?)?;
+                            ((day - v.day) as f64 <= s.valid_days).then_some(v.value)
+                        })),
+                        Mode::Fresh => out.extend(days.map(|(&day, &k)| {
+                            let v = s.values.get(k?)?;
+                            (v.day == day).then_some(v.value)
+                        })),
+                    }
+                }
             }
-            ChangeTest::Relative(..) => Truth::Unknown,
-            ChangeTest::Absolute(d, op, a) => Truth::from_bool(holds(signed(d), op, a)),
-            ChangeTest::Beyond(d) => Truth::from_bool(holds(signed(d), CmpOp::Gt, 0.0)),
-            ChangeTest::WithinRelative(f) if r > 0.0 => {
-                Truth::from_bool(holds((x - r).abs() / r, CmpOp::Le, f))
+            ValuePlan::Reference(slot, spec) if spec.kind == RefKind::Baseline => {
+                out.resize(n, self.series(slot).and_then(|s| s.baseline));
             }
-            ChangeTest::WithinRelative(_) => Truth::Unknown,
-            ChangeTest::WithinAbsolute(a) => Truth::from_bool(holds((x - r).abs(), CmpOp::Le, a)),
+            ValuePlan::Reference(slot, spec) => {
+                out.extend((0..n).map(|i| self.reference(slot, spec, i)));
+            }
+            ValuePlan::Multiple(f, slot, spec) => {
+                out.extend((0..n).map(|i| self.reference(slot, spec, i).map(|r| f * r)));
+            }
         }
+        out.resize(n, None);
     }
 
     /// A node's truth on every assessment day.
@@ -289,11 +320,34 @@ impl<'a> Engine<'a> {
                 let r = self.named_region(*named, mode);
                 out.extend_from_slice(self.memo.slice(r));
             }
-            Node::Compare(a, op, b) => out.extend(
-                (0..n).map(|i| compare(self.value(*a, i, mode), *op, self.value(*b, i, mode))),
-            ),
+            Node::Compare(a, op, b) => {
+                let mut left = std::mem::take(&mut self.memo.left);
+                left.clear();
+                self.values_into(*a, mode, &mut left);
+                if let ValuePlan::Constant(c) = *b {
+                    out.extend(left.iter().map(|&x| compare(x, *op, Some(c))));
+                } else {
+                    let mut right = std::mem::take(&mut self.memo.right);
+                    right.clear();
+                    self.values_into(*b, mode, &mut right);
+                    out.extend(left.iter().zip(&right).map(|(&x, &y)| compare(x, *op, y)));
+                    self.memo.right = right;
+                }
+                self.memo.left = left;
+            }
             Node::Change(slot, spec, test) => {
-                out.extend((0..n).map(|i| self.change(*slot, *spec, *test, i, mode)));
+                let mut left = std::mem::take(&mut self.memo.left);
+                let mut right = std::mem::take(&mut self.memo.right);
+                left.clear();
+                right.clear();
+                self.values_into(ValuePlan::Current(*slot), mode, &mut left);
+                self.values_into(ValuePlan::Reference(*slot, *spec), mode, &mut right);
+                out.extend(left.iter().zip(&right).map(|(&x, &r)| match (x, r) {
+                    (Some(x), Some(r)) => change(x, r, *test),
+                    _ => Truth::Unknown,
+                }));
+                self.memo.left = left;
+                self.memo.right = right;
             }
             Node::After(c, s) => {
                 let (c, s) = (self.node(*c, mode), self.node(*s, mode));
@@ -361,8 +415,9 @@ impl<'a> Engine<'a> {
             }
             Node::Tapering(drug) => {
                 let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
+                let courses = self.p.courses.get(*drug).map_or(&[][..], Vec::as_slice);
                 out.extend((0..n).map(|i| {
-                    treatments::tapering(exposures, self.day(i), self.body())
+                    treatments::tapering(exposures, courses, self.day(i), self.body())
                         .map_or(Truth::Unknown, Truth::from_bool)
                 }));
             }
@@ -378,9 +433,10 @@ impl<'a> Engine<'a> {
             }
             Node::Dose(drug, op, threshold, unit) => {
                 let exposures = self.p.exposures.get(*drug).map_or(&[][..], Vec::as_slice);
+                let courses = self.p.courses.get(*drug).map_or(&[][..], Vec::as_slice);
                 out.extend((0..n).map(|i| {
                     compare(
-                        treatments::dose_on(exposures, self.day(i), *unit, self.body()),
+                        treatments::dose_on(exposures, courses, self.day(i), *unit, self.body()),
                         *op,
                         Some(*threshold),
                     )

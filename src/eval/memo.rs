@@ -29,6 +29,9 @@ pub struct Buffers {
     /// Output vectors for results being computed (nested computations
     /// each take one).
     pool: Vec<Vec<Truth>>,
+    /// Per day, the two values a comparison compares.
+    pub(super) left: Vec<Option<f64>>,
+    pub(super) right: Vec<Option<f64>>,
     /// Scratch of the walk over a named condition's dependencies.
     pub(super) visited: Vec<bool>,
     pub(super) order: Vec<NamedId>,

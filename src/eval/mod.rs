@@ -15,7 +15,9 @@ pub mod prepare;
 pub mod treatments;
 pub mod truth;
 
-pub use outcome::{evaluate, evaluate_with, DayState, EventOutcome, PatientOutcome, Workspace};
+pub use outcome::{
+    evaluate, evaluate_with, summarize_with, DayState, EventOutcome, PatientOutcome, Workspace,
+};
 pub use truth::Truth;
 
 use crate::data::Dataset;
@@ -39,11 +41,11 @@ fn evaluate_patients(plan: &Plan, dataset: &Dataset, keep_states: bool) -> Vec<P
         .patients
         .par_iter()
         .map_init(Workspace::default, |workspace, p| {
-            let mut outcome = evaluate_with(plan, p, workspace);
-            if !keep_states {
-                outcome.states = Vec::new();
+            if keep_states {
+                evaluate_with(plan, p, workspace)
+            } else {
+                summarize_with(plan, p, workspace)
             }
-            outcome
         })
         .collect()
 }

@@ -64,15 +64,18 @@ pub const NE: &str = "NE";
 impl PatientOutcome {
     /// The name of a day's state (`CR`, `PR?`, `NE`).
     pub fn state_name(plan: &Plan, state: &DayState) -> String {
-        match state
-            .category
-            .and_then(|c| plan.categories.get(c))
-            .and_then(|&n| plan.named.get(n))
-        {
-            Some(named) if state.uncertain => format!("{}?", named.name),
-            Some(named) => named.name.clone(),
-            None => NE.to_string(),
-        }
+        state_name(plan, state.category, state.uncertain)
+    }
+}
+
+fn state_name(plan: &Plan, category: Option<usize>, uncertain: bool) -> String {
+    match category
+        .and_then(|c| plan.categories.get(c))
+        .and_then(|&n| plan.named.get(n))
+    {
+        Some(named) if uncertain => format!("{}?", named.name),
+        Some(named) => named.name.clone(),
+        None => NE.to_string(),
     }
 }
 
@@ -82,8 +85,15 @@ impl PatientOutcome {
 pub struct Workspace {
     prepare: PrepareBuffers,
     engine: EngineBuffers,
+    lines: Lines,
+}
+
+/// The response lines' truths of one patient, and a day's unknown lines.
+#[derive(Debug, Default)]
+struct Lines {
     /// Per day, each response line's truth (`None`: `otherwise`).
     lines: Vec<Option<Truth>>,
+    unknown: Vec<usize>,
 }
 
 /// Evaluate one patient.
@@ -93,11 +103,31 @@ pub fn evaluate(plan: &Plan, patient: &Patient) -> PatientOutcome {
 
 /// [`evaluate`], reusing the buffers of a workspace.
 pub fn evaluate_with(plan: &Plan, patient: &Patient, workspace: &mut Workspace) -> PatientOutcome {
+    evaluate_in(plan, patient, workspace, true)
+}
+
+/// [`evaluate_with`] without the state of every day (`states` left empty).
+pub fn summarize_with(plan: &Plan, patient: &Patient, workspace: &mut Workspace) -> PatientOutcome {
+    evaluate_in(plan, patient, workspace, false)
+}
+
+fn evaluate_in(
+    plan: &Plan,
+    patient: &Patient,
+    workspace: &mut Workspace,
+    keep_states: bool,
+) -> PatientOutcome {
     match prepare_with(plan, patient, &mut workspace.prepare) {
         Ok(prepared) => {
             let mut engine =
                 Engine::with_buffers(plan, &prepared, std::mem::take(&mut workspace.engine));
-            let result = outcome(plan, &prepared, &mut engine, &mut workspace.lines);
+            let result = outcome(
+                plan,
+                &prepared,
+                &mut engine,
+                &mut workspace.lines,
+                keep_states,
+            );
             workspace.engine = engine.into_buffers();
             prepared.recycle(&mut workspace.prepare);
             result
@@ -142,10 +172,12 @@ fn outcome(
     plan: &Plan,
     p: &Prepared<'_>,
     engine: &mut Engine<'_>,
-    lines: &mut Vec<Option<Truth>>,
+    workspace: &mut Lines,
+    keep_states: bool,
 ) -> PatientOutcome {
     // Every line's truths, day by day, read once from the engine.
     let width = plan.categories.len();
+    let Lines { lines, unknown } = workspace;
     lines.clear();
     lines.resize(width * p.days.len(), None);
     for k in 0..width {
@@ -156,29 +188,45 @@ fn outcome(
             }
         }
     }
-    let states: Vec<DayState> = p
-        .days
-        .iter()
-        .enumerate()
-        .map(|(i, &day)| {
-            let row = lines.get(i * width..(i + 1) * width).unwrap_or_default();
-            day_state(plan, engine, row, i, day)
-        })
-        .collect();
+    let mut states: Vec<DayState> = Vec::new();
+    if keep_states {
+        states.reserve_exact(p.days.len());
+    }
+    // The best category and the first day it was reached; the state on the
+    // last day within follow-up (a landmark day added beyond the last
+    // observation is not where the record ends).
+    let mut best: Option<(usize, i64)> = None;
+    let mut last: Option<(Option<usize>, bool)> = None;
+    for (i, &day) in p.days.iter().enumerate() {
+        let row = lines.get(i * width..(i + 1) * width).unwrap_or_default();
+        let (category, uncertain) = day_state(row, unknown);
+        if let Some(c) = category {
+            if best.is_none_or(|(b, _)| c < b) {
+                best = Some((c, day));
+            }
+        }
+        if p.followup.is_some_and(|f| day <= f) {
+            last = Some((category, uncertain));
+        }
+        if keep_states {
+            states.push(DayState {
+                day,
+                category,
+                uncertain,
+                reason: reasons(plan, engine, unknown, i),
+            });
+        }
+    }
 
     let otherwise = plan.categories.len().checked_sub(1);
-    let best = states.iter().filter_map(|s| s.category).min();
     let best_response = best
-        .and_then(|c| plan.categories.get(c))
+        .and_then(|(c, _)| plan.categories.get(c))
         .and_then(|&n| plan.named.get(n))
         .map_or_else(|| NE.to_string(), |n| n.name.clone());
-    let best_is_otherwise = best.is_some()
-        && best == otherwise
+    let best_is_otherwise = best.is_some_and(|(c, _)| Some(c) == otherwise)
         && otherwise.is_some_and(|k| line_body(plan, k).is_none());
     let best_response_day = match best {
-        Some(c) if !best_is_otherwise => {
-            states.iter().find(|s| s.category == Some(c)).map(|s| s.day)
-        }
+        Some((_, day)) if !best_is_otherwise => Some(day),
         _ => None,
     };
     let first_remission_day = plan.remission.and_then(|r| {
@@ -188,13 +236,7 @@ fn outcome(
             .position(|t| *t == Truth::True)
             .and_then(|i| p.days.get(i).copied())
     });
-    // The last state within follow-up: a landmark day added beyond the last
-    // observation is not where the record ends.
-    let last_state = states
-        .iter()
-        .rev()
-        .find(|s| p.followup.is_some_and(|f| s.day <= f))
-        .map(|s| PatientOutcome::state_name(plan, s));
+    let last_state = last.map(|(category, uncertain)| state_name(plan, category, uncertain));
     let events = plan
         .events
         .iter()
@@ -248,15 +290,11 @@ fn line_body(plan: &Plan, k: usize) -> Option<NodeId> {
 }
 
 /// The first true line wins; unknown lines above it make it uncertain; no
-/// true line and some unknown: `NE`; all false: `otherwise`.
-fn day_state(
-    plan: &Plan,
-    engine: &mut Engine<'_>,
-    lines: &[Option<Truth>],
-    i: usize,
-    day: i64,
-) -> DayState {
-    let mut unknown: Vec<usize> = Vec::new();
+/// true line and some unknown: `NE`; all false: `otherwise`. Returns the
+/// category and whether it is uncertain, and leaves the unknown lines that
+/// count in `unknown`.
+fn day_state(lines: &[Option<Truth>], unknown: &mut Vec<usize>) -> (Option<usize>, bool) {
+    unknown.clear();
     for (k, line) in lines.iter().enumerate() {
         let truth = match *line {
             Some(truth) => truth,
@@ -265,24 +303,12 @@ fn day_state(
             None => Truth::False,
         };
         match truth {
-            Truth::True => {
-                return DayState {
-                    day,
-                    category: Some(k),
-                    uncertain: !unknown.is_empty(),
-                    reason: reasons(plan, engine, &unknown, i),
-                }
-            }
+            Truth::True => return (Some(k), !unknown.is_empty()),
             Truth::Unknown => unknown.push(k),
             Truth::False => {}
         }
     }
-    DayState {
-        day,
-        category: None,
-        uncertain: false,
-        reason: reasons(plan, engine, &unknown, i),
-    }
+    (None, false)
 }
 
 fn reasons(plan: &Plan, engine: &mut Engine<'_>, unknown: &[usize], i: usize) -> String {

@@ -4,8 +4,9 @@
 //! days relative to the index.
 
 use crate::ast::BaselinePick;
-use crate::data::{Course, Patient, TimeKind};
-use crate::plan::{BaselinePlan, Plan};
+use crate::data::{MeasureId, Patient, TimeKind};
+use crate::plan::{BaselinePlan, Plan, Running};
+use crate::units::Unit;
 
 /// One day's value of a measure.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,16 +22,17 @@ pub struct DayValue {
 }
 
 /// A measure's values, and which one is current on each assessment day.
+///
+/// The running reference points (`peak` and the like) are filled only when
+/// the plan reads them ([`Plan::running`]); they are empty otherwise.
 #[derive(Debug, Clone, Default)]
 pub struct Series {
     /// One value per observation day, in day order (before the index too).
     pub values: Vec<DayValue>,
     /// Per assessment day: the latest value at or before it, if any.
     pub upto: Vec<Option<usize>>,
-    /// Per assessment day: the current value (latest, within `valid` days).
-    pub current: Vec<Option<usize>>,
-    /// Per assessment day: the value observed on that very day.
-    pub fresh: Vec<Option<usize>>,
+    /// How many days a value stays current.
+    pub valid_days: f64,
     /// The baseline value, per the file's rule.
     pub baseline: Option<f64>,
     /// Running maximum over `values[..=k]`.
@@ -43,6 +45,26 @@ pub struct Series {
     pub nadir_since_index: Vec<Option<f64>>,
 }
 
+impl Series {
+    /// On assessment day `i` (day `day`): the current value (the latest,
+    /// within `valid_days`), if any.
+    #[inline]
+    pub fn current(&self, i: usize, day: i64) -> Option<usize> {
+        let k = self.upto.get(i).copied().flatten()?;
+        let v = self.values.get(k)?;
+        ((day - v.day) as f64 <= self.valid_days).then_some(k)
+    }
+
+    /// On assessment day `i` (day `day`): the value observed on that very
+    /// day, if any.
+    #[inline]
+    pub fn fresh(&self, i: usize, day: i64) -> Option<usize> {
+        let k = self.upto.get(i).copied().flatten()?;
+        let v = self.values.get(k)?;
+        (v.day == day).then_some(k)
+    }
+}
+
 /// A continuous exposure to a drug (courses merged where they touch).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exposure {
@@ -50,8 +72,22 @@ pub struct Exposure {
     pub start: i64,
     /// Last day; `None` while ongoing.
     pub end: Option<i64>,
-    /// The courses it is made of (relative days), for doses.
-    pub courses: Vec<Course>,
+    /// The courses it is made of: a range of the drug's
+    /// [`Prepared::courses`].
+    pub courses: std::ops::Range<usize>,
+}
+
+/// One course of a drug in days relative to the index, for doses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dosing {
+    /// The first day.
+    pub start: i64,
+    /// The last day, `None` while ongoing.
+    pub end: Option<i64>,
+    /// The dose as written.
+    pub dose: Option<f64>,
+    /// The dose's unit.
+    pub dose_unit: Option<Unit>,
 }
 
 /// Why a patient cannot be placed on the time axis.
@@ -76,6 +112,9 @@ pub struct Prepared<'a> {
     pub series: Vec<Series>,
     /// Per plan drug: its exposures in day order.
     pub exposures: Vec<Vec<Exposure>>,
+    /// Per plan drug: its courses, by start (then end), which exposures
+    /// refer to by range.
+    pub courses: Vec<Vec<Dosing>>,
     /// The last observed assessment day.
     pub followup: Option<i64>,
     /// Body weight in kg (patients table, else the latest `weight` value).
@@ -94,13 +133,12 @@ pub struct Buffers {
     observed_days: Vec<i64>,
     scratch: Vec<f64>,
     exposures: Vec<Vec<Exposure>>,
+    courses: Vec<Vec<Dosing>>,
 }
 
 /// The vocabulary's weight and height, looked up once.
-static BODY_MEASURES: std::sync::OnceLock<(
-    Option<crate::data::MeasureId>,
-    Option<crate::data::MeasureId>,
-)> = std::sync::OnceLock::new();
+static BODY_MEASURES: std::sync::OnceLock<(Option<MeasureId>, Option<MeasureId>)> =
+    std::sync::OnceLock::new();
 
 impl Prepared<'_> {
     /// Hand the prepared vectors back for the next patient.
@@ -109,6 +147,7 @@ impl Prepared<'_> {
         buffers.days = self.days;
         buffers.observed = self.observed;
         buffers.exposures = self.exposures;
+        buffers.courses = self.courses;
     }
 }
 
@@ -134,13 +173,16 @@ pub fn prepare_with<'a>(
     }
     series.resize_with(plan.measures.len(), Series::default);
     let observed_days = &mut buffers.observed_days;
-    day_values(
+    let (weight, height) =
+        *BODY_MEASURES.get_or_init(|| (MeasureId::of("weight"), MeasureId::of("height")));
+    let body = day_values(
         plan,
         patient,
         index,
         &mut series,
         observed_days,
         &mut buffers.scratch,
+        [weight, height],
     );
     let followup = observed_days.last().copied();
     let mut days = std::mem::take(&mut buffers.days);
@@ -163,45 +205,35 @@ pub fn prepare_with<'a>(
     }));
 
     for (slot, s) in series.iter_mut().enumerate() {
-        let valid = plan.measures.get(slot).map_or(0.0, |m| m.valid_days);
-        fill_series(s, &days, valid, plan.baseline);
+        s.valid_days = plan.measures.get(slot).map_or(0.0, |m| m.valid_days);
+        let running = plan.running.get(slot).copied().unwrap_or_default();
+        fill_series(s, &days, running, plan.baseline, &mut buffers.scratch);
     }
 
     let mut exposures = std::mem::take(&mut buffers.exposures);
-    exposures.truncate(plan.drugs.len());
-    for e in &mut exposures {
-        e.clear();
-    }
+    let mut all_courses = std::mem::take(&mut buffers.courses);
     exposures.resize_with(plan.drugs.len(), Vec::new);
-    for (drug, out) in plan.drugs.iter().zip(&mut exposures) {
-        let courses: Vec<Course> = patient
-            .courses
-            .iter()
-            .filter(|c| drug.members.contains(&c.drug))
-            .map(|c| Course {
-                start: relative(c.start),
-                end: c.end.map(relative),
-                ..c.clone()
-            })
-            .collect();
+    exposures.truncate(plan.drugs.len());
+    all_courses.resize_with(plan.drugs.len(), Vec::new);
+    all_courses.truncate(plan.drugs.len());
+    for ((drug, out), courses) in plan.drugs.iter().zip(&mut exposures).zip(&mut all_courses) {
+        courses.clear();
+        courses.extend(
+            patient
+                .courses
+                .iter()
+                .filter(|c| drug.members.contains(&c.drug))
+                .map(|c| Dosing {
+                    start: relative(c.start),
+                    end: c.end.map(relative),
+                    dose: c.dose,
+                    dose_unit: c.dose_unit,
+                }),
+        );
         merge_exposures(courses, out);
     }
 
-    let latest = |measure: Option<crate::data::MeasureId>| {
-        let measure = measure?;
-        patient
-            .observations
-            .iter()
-            .rev()
-            .find(|o| o.measure == measure)
-            .map(|o| o.value)
-    };
-    let (weight, height) = *BODY_MEASURES.get_or_init(|| {
-        (
-            crate::data::MeasureId::of("weight"),
-            crate::data::MeasureId::of("height"),
-        )
-    });
+    let [weight, height] = body;
     Ok(Prepared {
         patient,
         index,
@@ -209,9 +241,10 @@ pub fn prepare_with<'a>(
         observed,
         series,
         exposures,
+        courses: all_courses,
         followup,
-        weight_kg: patient.info.weight_kg.or_else(|| latest(weight)),
-        height_cm: patient.info.height_cm.or_else(|| latest(height)),
+        weight_kg: patient.info.weight_kg.or(weight),
+        height_cm: patient.info.height_cm.or(height),
     })
 }
 
@@ -220,8 +253,6 @@ impl Series {
     fn clear(&mut self) {
         self.values.clear();
         self.upto.clear();
-        self.current.clear();
-        self.fresh.clear();
         self.baseline = None;
         self.peak.clear();
         self.nadir.clear();
@@ -256,7 +287,9 @@ fn index_day(plan: &Plan, patient: &Patient) -> Result<i64, NoIndex> {
 /// Each plan measure's observations combined per day: the median of the
 /// day's values, so that the result never depends on row order. Also
 /// collects the days after the index with a value of some plan measure,
-/// ascending, into `observed_days`. One pass over the observations.
+/// ascending, into `observed_days`, and returns the latest value of each
+/// of the `latest` measures (weight and height). One pass over the
+/// observations.
 fn day_values(
     plan: &Plan,
     patient: &Patient,
@@ -264,13 +297,20 @@ fn day_values(
     series: &mut [Series],
     observed_days: &mut Vec<i64>,
     scratch: &mut Vec<f64>,
-) {
+    latest: [Option<MeasureId>; 2],
+) -> [Option<f64>; 2] {
     observed_days.clear();
+    let mut found = [None; 2];
     let mut sorted = true;
     let obs = &patient.observations;
     let mut k = 0;
     while let Some(o) = obs.get(k) {
         let measure = o.measure;
+        for (f, m) in found.iter_mut().zip(latest) {
+            if m == Some(measure) {
+                *f = Some(o.value);
+            }
+        }
         if !plan.measures.iter().any(|m| m.id == measure) {
             k += 1;
             continue;
@@ -278,17 +318,27 @@ fn day_values(
         // Observations are sorted by (day, measure): a day's values of one
         // measure are adjacent.
         let first = k;
-        scratch.clear();
-        while let Some(p) = obs
-            .get(k)
-            .filter(|p| p.day == o.day && p.measure == measure)
-        {
-            scratch.push(p.value);
-            k += 1;
-        }
+        k += 1;
+        let same = |p: &&crate::data::Observation| p.day == o.day && p.measure == measure;
+        let value = if obs.get(k).filter(same).is_none() {
+            o.value
+        } else {
+            scratch.clear();
+            scratch.push(o.value);
+            while let Some(p) = obs.get(k).filter(same) {
+                scratch.push(p.value);
+                for (f, m) in found.iter_mut().zip(latest) {
+                    if m == Some(measure) {
+                        *f = Some(p.value);
+                    }
+                }
+                k += 1;
+            }
+            median(scratch)
+        };
         let value = DayValue {
             day: i64::from(o.day).saturating_sub(index),
-            value: median(scratch),
+            value,
             first,
             count: k - first,
         };
@@ -312,6 +362,7 @@ fn day_values(
         observed_days.sort_unstable();
         observed_days.dedup();
     }
+    found
 }
 
 /// The median (the mean of the two middle values for an even count).
@@ -329,65 +380,87 @@ pub fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-fn fill_series(s: &mut Series, days: &[i64], valid: f64, baseline: Option<BaselinePlan>) {
+fn fill_series(
+    s: &mut Series,
+    days: &[i64],
+    running: Running,
+    baseline: Option<BaselinePlan>,
+    scratch: &mut Vec<f64>,
+) {
     let mut k = 0usize;
     let mut last: Option<usize> = None;
-    for &day in days {
+    s.upto.extend(days.iter().map(|&day| {
         while s.values.get(k).is_some_and(|v| v.day <= day) {
             last = Some(k);
             k += 1;
         }
-        s.upto.push(last);
-        let value = last.and_then(|i| s.values.get(i));
-        s.current
-            .push(last.filter(|_| value.is_some_and(|v| (day - v.day) as f64 <= valid)));
-        s.fresh
-            .push(last.filter(|_| value.is_some_and(|v| v.day == day)));
-    }
-    let mut peak = f64::NEG_INFINITY;
-    let mut nadir = f64::INFINITY;
-    let mut peak_i: Option<f64> = None;
-    let mut nadir_i: Option<f64> = None;
-    for v in &s.values {
-        peak = peak.max(v.value);
-        nadir = nadir.min(v.value);
-        s.peak.push(peak);
-        s.nadir.push(nadir);
-        if v.day >= 0 {
-            peak_i = Some(peak_i.map_or(v.value, |p| p.max(v.value)));
-            nadir_i = Some(nadir_i.map_or(v.value, |p| p.min(v.value)));
+        last
+    }));
+    if running.peak || running.nadir {
+        let mut peak = f64::NEG_INFINITY;
+        let mut nadir = f64::INFINITY;
+        for v in &s.values {
+            peak = peak.max(v.value);
+            nadir = nadir.min(v.value);
+            s.peak.push(peak);
+            s.nadir.push(nadir);
         }
-        s.peak_since_index.push(peak_i);
-        s.nadir_since_index.push(nadir_i);
     }
-    s.baseline = baseline.and_then(|rule| baseline_value(&s.values, rule));
+    if running.peak_since_index || running.nadir_since_index {
+        let mut peak_i: Option<f64> = None;
+        let mut nadir_i: Option<f64> = None;
+        for v in &s.values {
+            if v.day >= 0 {
+                peak_i = Some(peak_i.map_or(v.value, |p| p.max(v.value)));
+                nadir_i = Some(nadir_i.map_or(v.value, |p| p.min(v.value)));
+            }
+            s.peak_since_index.push(peak_i);
+            s.nadir_since_index.push(nadir_i);
+        }
+    }
+    s.baseline = baseline.and_then(|rule| baseline_value(&s.values, rule, scratch));
 }
 
-fn baseline_value(values: &[DayValue], rule: BaselinePlan) -> Option<f64> {
-    let mut window: Vec<f64> = values
+fn baseline_value(values: &[DayValue], rule: BaselinePlan, scratch: &mut Vec<f64>) -> Option<f64> {
+    let mut window = values
         .iter()
         .filter(|v| (v.day as f64) >= rule.from && (v.day as f64) <= rule.to)
-        .map(|v| v.value)
-        .collect();
-    if window.is_empty() {
-        return None;
-    }
+        .map(|v| v.value);
+    let mut n = 0usize;
+    let mut counted = window.clone().inspect(|_| n += 1);
     Some(match rule.pick {
-        BaselinePick::Last => *window.last()?,
-        BaselinePick::First => *window.first()?,
-        BaselinePick::Highest => window.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        BaselinePick::Lowest => window.iter().copied().fold(f64::INFINITY, f64::min),
-        BaselinePick::Mean => window.iter().sum::<f64>() / window.len() as f64,
-        BaselinePick::Median => median(&mut window),
+        BaselinePick::Last => window.next_back()?,
+        BaselinePick::First => window.next()?,
+        BaselinePick::Highest => {
+            let highest = counted.fold(f64::NEG_INFINITY, f64::max);
+            (n > 0).then_some(highest)?
+        }
+        BaselinePick::Lowest => {
+            let lowest = counted.fold(f64::INFINITY, f64::min);
+            (n > 0).then_some(lowest)?
+        }
+        BaselinePick::Mean => {
+            let sum = counted.by_ref().sum::<f64>();
+            (n > 0).then_some(sum / n as f64)?
+        }
+        BaselinePick::Median => {
+            scratch.clear();
+            scratch.extend(window);
+            if scratch.is_empty() {
+                return None;
+            }
+            median(scratch)
+        }
     })
 }
 
-/// Merge courses into continuous exposures, into `out` (empty): a course
-/// that starts no later than the day after the previous one ends continues
-/// it.
-fn merge_exposures(mut courses: Vec<Course>, out: &mut Vec<Exposure>) {
+/// Merge courses (emptied of another patient's, then sorted here) into
+/// continuous exposures, into `out`: a course that starts no later than the
+/// day after the previous one ends continues it.
+fn merge_exposures(courses: &mut [Dosing], out: &mut Vec<Exposure>) {
+    out.clear();
     courses.sort_by_key(|c| (c.start, c.end.unwrap_or(i64::MAX)));
-    for course in courses {
+    for (k, course) in courses.iter().enumerate() {
         match out.last_mut() {
             Some(e)
                 if e.end
@@ -397,12 +470,12 @@ fn merge_exposures(mut courses: Vec<Course>, out: &mut Vec<Exposure>) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
                 };
-                e.courses.push(course);
+                e.courses.end = k + 1;
             }
             _ => out.push(Exposure {
                 start: course.start,
                 end: course.end,
-                courses: vec![course],
+                courses: k..k + 1,
             }),
         }
     }

@@ -7,8 +7,7 @@
 //! (or `mg/kg`, `mg/m2`) is read as that amount per day, as treatment tables
 //! write daily doses.
 
-use super::prepare::Exposure;
-use crate::data::Course;
+use super::prepare::{Dosing, Exposure};
 use crate::units::{Dimension, Unit};
 
 /// The exposure covering `day`, if any.
@@ -19,7 +18,7 @@ pub fn covering(exposures: &[Exposure], day: i64) -> Option<&Exposure> {
 }
 
 /// Whether a course is given on `day`.
-fn active(course: &Course, day: i64) -> bool {
+fn active(course: &Dosing, day: i64) -> bool {
     course.start <= day && course.end.is_none_or(|end| day <= end)
 }
 
@@ -54,11 +53,19 @@ impl Body {
 
 /// The total daily dose on `day` in `unit`: 0 when not on the drug; `None`
 /// when a course on that day has no dose, or the body needed is unknown.
-pub fn dose_on(exposures: &[Exposure], day: i64, unit: Unit, body: Body) -> Option<f64> {
+/// `courses` are the drug's, which the exposures' ranges index.
+pub fn dose_on(
+    exposures: &[Exposure],
+    courses: &[Dosing],
+    day: i64,
+    unit: Unit,
+    body: Body,
+) -> Option<f64> {
     let mut total_mg = 0.0;
     let mut on = false;
     for exposure in exposures {
-        for course in exposure.courses.iter().filter(|c| active(c, day)) {
+        let own = courses.get(exposure.courses.clone()).unwrap_or_default();
+        for course in own.iter().filter(|c| active(c, day)) {
             on = true;
             let dose = course.dose?;
             total_mg += dose * body.mg_per(course.dose_unit?)?;
@@ -78,19 +85,20 @@ pub fn exposure_days(exposures: &[Exposure], day: i64) -> f64 {
 
 /// Whether the dose on `day` is below the highest dose of the exposure so
 /// far; `None` when doses are missing. Not exposed: `Some(false)`.
-pub fn tapering(exposures: &[Exposure], day: i64, body: Body) -> Option<bool> {
+/// `courses` are the drug's, which the exposures' ranges index.
+pub fn tapering(exposures: &[Exposure], courses: &[Dosing], day: i64, body: Body) -> Option<bool> {
     let Some(exposure) = covering(exposures, day) else {
         return Some(false);
     };
-    let mg = |c: &Course| -> Option<f64> { Some(c.dose? * body.mg_per(c.dose_unit?)?) };
-    let today: f64 = exposure
-        .courses
+    let own = courses.get(exposure.courses.clone()).unwrap_or_default();
+    let mg = |c: &Dosing| -> Option<f64> { Some(c.dose? * body.mg_per(c.dose_unit?)?) };
+    let today: f64 = own
         .iter()
         .filter(|c| active(c, day))
         .map(mg)
         .sum::<Option<f64>>()?;
     let mut highest = today;
-    for course in exposure.courses.iter().filter(|c| c.start <= day) {
+    for course in own.iter().filter(|c| c.start <= day) {
         highest = highest.max(mg(course)?);
     }
     Some(today < highest)
