@@ -134,6 +134,9 @@ pub struct Loader<'m> {
     pub(super) patient_ids: Interner,
     /// Every observation row used, in input order.
     staged: Vec<Staged>,
+    /// The rows once sorted ([`Loader::sort_rows_while`]), with the new
+    /// id of each unit.
+    sorted: Option<(Vec<Staged>, Vec<u16>)>,
     pub(super) units: Vec<String>,
     unit_index: FxHashMap<String, u16>,
     /// Per measure and unit, the factor to the measure's canonical unit.
@@ -157,6 +160,7 @@ impl<'m> Loader<'m> {
             kinds: Vec::new(),
             patient_ids: Interner::default(),
             staged: Vec::new(),
+            sorted: None,
             units: Vec::new(),
             unit_index: FxHashMap::default(),
             factors: FxHashMap::default(),
@@ -393,18 +397,15 @@ impl<'m> Loader<'m> {
     /// Sort every timeline, set exact duplicates aside as bad rows, and
     /// hand over the dataset with its accounting.
     pub fn finish(mut self) -> Result<Loaded, DataError> {
-        let mut staged = std::mem::take(&mut self.staged);
-        let unit_ids = self.number_units_by_spelling();
+        let (staged, unit_ids) = match self.sorted.take() {
+            Some(sorted) => sorted,
+            None => {
+                self.sort_rows_while(|_| ());
+                self.sorted.take().unwrap_or_default()
+            }
+        };
         let factors = self.factor_table();
-        // One sort puts rows in patient order and each timeline in its
-        // order: sequential, cache-friendly partitioning beats moving rows
-        // straight to their patient's bucket (a cache miss per row), and it
-        // runs on every core. Backwards, since the timelines are built
-        // from the back of the rows, where their memory is given back.
-        // Units are compared by their new ids, without a pass to renumber
-        // the rows first.
         let renumber = |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit);
-        staged.par_sort_unstable_by(|a, b| b.order(a, renumber));
         let (observations, counts, mut duplicates) =
             build_timelines(staged, &factors, renumber, self.patients.len());
         let all = std::sync::Arc::new(observations);
@@ -458,6 +459,32 @@ impl<'m> Loader<'m> {
 }
 
 impl Loader<'_> {
+    /// Sort the observation rows into timeline order on every core while
+    /// `read_more` reads the other tables into the loader (the sort needs
+    /// nothing they bring: their patients come after every patient with
+    /// rows). No observations may be read after this.
+    pub(super) fn sort_rows_while<T: Send>(
+        &mut self,
+        read_more: impl FnOnce(&mut Self) -> T + Send,
+    ) -> T {
+        let mut staged = std::mem::take(&mut self.staged);
+        let unit_ids = self.number_units_by_spelling();
+        // One sort puts rows in patient order and each timeline in its
+        // order: sequential, cache-friendly partitioning beats moving rows
+        // straight to their patient's bucket (a cache miss per row), and it
+        // runs on every core. Backwards, since the timelines are built
+        // from the back of the rows, where their memory is given back.
+        // Units are compared by their new ids, without a pass to renumber
+        // the rows first.
+        let renumber = |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit);
+        let ((), more) = rayon::join(
+            || staged.par_sort_unstable_by(|a, b| b.order(a, renumber)),
+            || read_more(self),
+        );
+        self.sorted = Some((staged, unit_ids));
+        more
+    }
+
     /// Renumber the unit spellings in their sorted order: ids were handed
     /// out in the order rows came, and timelines sort by unit id, so this
     /// keeps the input's row order from showing through. Per old id, the

@@ -258,11 +258,15 @@ pub struct Loaded {
 pub fn load(files: &Files, options: &LoadOptions) -> Result<Loaded, DataError> {
     let mut loader = Loader::new(*options);
     loader.read_observations_file(&files.observations)?;
-    if let Some(path) = &files.treatments {
-        loader.read_treatments_file(path)?;
-    }
-    if let Some(path) = &files.patients {
-        loader.read_patients_file(path)?;
-    }
+    // The other tables are read while the observations are sorted.
+    loader.sort_rows_while(|loader| {
+        if let Some(path) = &files.treatments {
+            loader.read_treatments_file(path)?;
+        }
+        if let Some(path) = &files.patients {
+            loader.read_patients_file(path)?;
+        }
+        Ok::<(), DataError>(())
+    })?;
     loader.finish()
 }
