@@ -294,11 +294,7 @@ fn plain_decimal(raw: &[u8]) -> Option<f64> {
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
         1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
-    let (negative, digits) = match raw.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, raw),
-    };
+    let (negative, digits) = super::time::split_sign(raw);
     if digits.is_empty() || digits.len() > 20 {
         return None;
     }

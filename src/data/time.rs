@@ -86,11 +86,7 @@ pub enum Expect {
 /// A cell (already trimmed) of a sign and up to 18 digits as a whole day:
 /// the common case, read without the general parser.
 pub fn whole_day(text: &[u8]) -> Option<i64> {
-    let (negative, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, text),
-    };
+    let (negative, digits) = split_sign(text);
     if digits.is_empty() || digits.len() > 18 {
         return None;
     }
@@ -102,6 +98,16 @@ pub fn whole_day(text: &[u8]) -> Option<i64> {
         day = day * 10 + i64::from(b - b'0');
     }
     Some(if negative { -day } else { day })
+}
+
+/// A leading `-` or `+` told apart from the rest: whether it was `-`, and
+/// the text after it.
+pub(super) fn split_sign(text: &[u8]) -> (bool, &[u8]) {
+    match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    }
 }
 
 /// Read a time cell (already trimmed).
