@@ -251,24 +251,17 @@ impl Rows for PatientRows<'_> {
         for (c, outcomes) in self.results {
             // Each event's and phenotype's column, found once per file: the
             // outcomes list them in the plan's order.
-            let events: Vec<(&str, Option<usize>)> = c
-                .plan
-                .events
-                .iter()
-                .map(|&e| {
-                    let name = c.plan.named.get(e).map_or("", |n| n.name.as_str());
-                    (name, self.count_column(name))
-                })
-                .collect();
-            let phenotypes: Vec<(&str, Option<usize>)> = c
-                .plan
-                .phenotypes
-                .iter()
-                .map(|&p| {
-                    let name = c.plan.named.get(p).map_or("", |n| n.name.as_str());
-                    (name, self.phenotype_column(name))
-                })
-                .collect();
+            let columns = |named: &[usize], column: &dyn Fn(&str) -> Option<usize>| {
+                named
+                    .iter()
+                    .map(|&i| {
+                        let name = c.plan.named.get(i).map_or("", |n| n.name.as_str());
+                        (name, column(name))
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let events = columns(&c.plan.events, &|name| self.count_column(name));
+            let phenotypes = columns(&c.plan.phenotypes, &|name| self.phenotype_column(name));
             for o in *outcomes {
                 row.clear();
                 row.extend([

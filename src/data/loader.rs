@@ -397,13 +397,10 @@ impl<'m> Loader<'m> {
     /// Sort every timeline, set exact duplicates aside as bad rows, and
     /// hand over the dataset with its accounting.
     pub fn finish(mut self) -> Result<Loaded, DataError> {
-        let (staged, unit_ids) = match self.sorted.take() {
-            Some(sorted) => sorted,
-            None => {
-                self.sort_rows_while(|_| ());
-                self.sorted.take().unwrap_or_default()
-            }
-        };
+        if self.sorted.is_none() {
+            self.sort_rows_while(|_| ());
+        }
+        let (staged, unit_ids) = self.sorted.take().unwrap_or_default();
         let factors = self.factor_table();
         let renumber = |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit);
         let (observations, counts, mut duplicates) =
