@@ -406,19 +406,33 @@ impl<'m> Loader<'m> {
         let (observations, counts, mut duplicates) =
             build_timelines(staged, &factors, renumber, self.patients.len());
         let all = std::sync::Arc::new(observations);
-        let kinds = std::mem::take(&mut self.kinds);
-        let mut start = 0;
-        let patients: Vec<Patient> = std::mem::take(&mut self.patients)
-            .into_iter()
-            .zip(counts)
-            .zip(kinds)
-            .map(|((staging, count), kind)| {
-                let timeline = Timeline::new(std::sync::Arc::clone(&all), start..start + count);
-                start += count;
-                patient(staging, kind.unwrap_or_default(), timeline)
+        // The rows were sorted by patient index: each timeline starts where
+        // the ones of the patients before it in that order end.
+        let starts: Vec<usize> = counts
+            .iter()
+            .scan(0, |end, &count| {
+                let start = *end;
+                *end += count;
+                Some(start)
             })
             .collect();
-        let patients = super::sort_by_id(patients);
+        let kinds = std::mem::take(&mut self.kinds);
+        let mut stagings = std::mem::take(&mut self.patients);
+        let order = {
+            let ids: Vec<&str> = stagings.iter().map(|s| s.id.as_str()).collect();
+            super::id_order(&ids)
+        };
+        let mut patients: Vec<Patient> = Vec::with_capacity(order.len());
+        for i in order {
+            let Some(staging) = stagings.get_mut(i).map(std::mem::take) else {
+                continue;
+            };
+            let start = starts.get(i).copied().unwrap_or_default();
+            let count = counts.get(i).copied().unwrap_or_default();
+            let timeline = Timeline::new(std::sync::Arc::clone(&all), start..start + count);
+            let kind = kinds.get(i).copied().flatten().unwrap_or_default();
+            patients.push(patient(staging, kind, timeline));
+        }
         duplicates.sort_by_key(|(s, _)| (s.file, s.line));
         for (s, first_line) in duplicates {
             self.counts.duplicate(s.measure, UnitId(s.unit));

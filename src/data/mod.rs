@@ -204,21 +204,18 @@ fn id_key(id: &str) -> (bool, i128) {
     id.parse::<i128>().map_or((true, 0), |n| (false, n))
 }
 
-/// Sort patients by id ([`compare_ids`]), reading each id once.
-fn sort_by_id(patients: Vec<Patient>) -> Vec<Patient> {
+/// The order of `ids` by [`compare_ids`], as indices into `ids`, reading
+/// each id once.
+fn id_order(ids: &[&str]) -> Vec<usize> {
     use rayon::prelude::*;
-    let mut keyed: Vec<((bool, i128), usize)> = patients
+    let mut keyed: Vec<((bool, i128), usize)> = ids
         .par_iter()
         .enumerate()
-        .map(|(i, p)| (id_key(&p.id), i))
+        .map(|(i, id)| (id_key(id), i))
         .collect();
-    let id = |i: usize| patients.get(i).map(|p| p.id.as_str());
+    let id = |i: usize| ids.get(i);
     keyed.par_sort_unstable_by(|(a, i), (b, j)| a.cmp(b).then_with(|| id(*i).cmp(&id(*j))));
-    let mut slots: Vec<Option<Patient>> = patients.into_iter().map(Some).collect();
-    keyed
-        .iter()
-        .filter_map(|&(_, i)| slots.get_mut(i).and_then(Option::take))
-        .collect()
+    keyed.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Options of [`load`].
