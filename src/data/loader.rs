@@ -5,14 +5,14 @@
 //! [`Loader::absorb`] merges in file order.
 
 use super::accounting::Counts;
+use super::build::{build_timelines, Built};
 use super::error::{BadRow, DataError, RowReason};
 use super::interner::Interner;
 use super::mapping::Mapping;
 use super::shard::{ShardOutput, LOCAL};
 use super::time::TimeKind;
 use super::{
-    Course, Dataset, LoadOptions, Loaded, MeasureId, Observation, Patient, PatientInfo, Timeline,
-    UnitId,
+    Course, Dataset, LoadOptions, Loaded, MeasureId, Patient, PatientInfo, Timeline, UnitId,
 };
 use crate::measures::MEASURES;
 use rayon::prelude::*;
@@ -91,6 +91,16 @@ impl Staged {
     /// The day.
     pub fn day(&self) -> i32 {
         ((self.when as u32) ^ (1 << 31)) as i32
+    }
+
+    /// Whether `other` is an exact duplicate of this row: same patient,
+    /// time, measure, value and unit.
+    pub fn same_row(&self, other: &Staged) -> bool {
+        self.when == other.when
+            && self.second == other.second
+            && self.measure == other.measure
+            && self.original.to_bits() == other.original.to_bits()
+            && self.unit == other.unit
     }
 
     /// The timeline's order — patient, day, measure, unit, value as written
@@ -403,8 +413,11 @@ impl<'m> Loader<'m> {
         let (staged, unit_ids) = self.sorted.take().unwrap_or_default();
         let factors = self.factor_table();
         let renumber = |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit);
-        let (observations, counts, mut duplicates) =
-            build_timelines(staged, &factors, renumber, self.patients.len());
+        let Built {
+            observations,
+            counts,
+            mut duplicates,
+        } = build_timelines(staged, &factors, renumber, self.patients.len());
         let all = std::sync::Arc::new(observations);
         // The rows were sorted by patient index: each timeline starts where
         // the ones of the patients before it in that order end.
@@ -545,57 +558,6 @@ impl Loader<'_> {
     }
 }
 
-/// How many rows are turned into timelines at a time: the memory held
-/// twice while they are.
-const BUILT_AT_ONCE: usize = 1 << 16;
-
-/// Every timeline, one after the other, from the rows sorted backwards
-/// (read from the back, whose memory is given back a stretch at a time),
-/// with units renumbered by `unit_id`; the number of observations of each
-/// of `patients` patients; and the exact duplicates, each with the line of
-/// the row it repeats.
-fn build_timelines(
-    mut staged: Vec<Staged>,
-    factors: &[f64],
-    unit_id: impl Fn(u16) -> u16,
-    patients: usize,
-) -> (Vec<Observation>, Vec<usize>, Vec<(Staged, u32)>) {
-    let mut observations: Vec<Observation> = Vec::with_capacity(staged.len());
-    let mut counts = vec![0usize; patients];
-    let mut duplicates = Vec::new();
-    let mut first: Option<Staged> = None;
-    while !staged.is_empty() {
-        let from = staged.len().saturating_sub(BUILT_AT_ONCE);
-        for s in staged.get(from..).unwrap_or_default().iter().rev() {
-            let mut s = *s;
-            s.unit = unit_id(s.unit);
-            match first {
-                Some(f) if same_row(&f, &s) => duplicates.push((s, f.line)),
-                _ => {
-                    first = Some(s);
-                    let factor = factors
-                        .get(usize::from(s.unit) * MEASURES.len() + s.measure.index())
-                        .copied()
-                        .unwrap_or(1.0);
-                    observations.push(Observation {
-                        day: s.day(),
-                        value: s.original * factor,
-                        original: s.original,
-                        unit: UnitId(s.unit),
-                        measure: s.measure,
-                    });
-                    if let Some(count) = counts.get_mut(s.patient() as usize) {
-                        *count += 1;
-                    }
-                }
-            }
-        }
-        staged.truncate(from);
-        staged.shrink_to_fit();
-    }
-    (observations, counts, duplicates)
-}
-
 /// A patient from what loading gathered and their timeline.
 fn patient(staging: Staging, time_kind: TimeKind, observations: Timeline) -> Patient {
     let mut courses = staging.courses;
@@ -607,16 +569,6 @@ fn patient(staging: Staging, time_kind: TimeKind, observations: Timeline) -> Pat
         courses,
         info: staging.info.map(|(info, _)| info).unwrap_or_default(),
     }
-}
-
-/// Whether two rows are exact duplicates: same patient (the caller's
-/// timeline), time, measure, value and unit.
-fn same_row(a: &Staged, b: &Staged) -> bool {
-    a.when == b.when
-        && a.second == b.second
-        && a.measure == b.measure
-        && a.original.to_bits() == b.original.to_bits()
-        && a.unit == b.unit
 }
 
 fn open(path: &Path) -> Result<(String, std::fs::File), DataError> {

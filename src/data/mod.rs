@@ -14,6 +14,7 @@
 
 mod accounting;
 mod blocks;
+mod build;
 mod bytes_map;
 mod error;
 mod interner;
