@@ -84,18 +84,28 @@ fn read_in_blocks<R: Read + Send>(
             let rest = Cursor::new(std::mem::take(&mut buffer)).chain(input);
             return read_in_one(loader, &layout, rest, line);
         }
-        // The next block is read from the input while this one is parsed.
+        // The next block is read from the input while this one is parsed,
+        // on a thread of its own: as a task among the parsing ones, it
+        // held up one stretch while the others waited for it.
         next.clear();
         next.extend_from_slice(buffer.get(end..).unwrap_or_default());
-        let (parsed, filled) = rayon::join(
-            || read_block(loader, &layout, bytes, &stretches),
-            || {
-                eof || fill(&mut input, &mut next, block).unwrap_or_else(|e| {
+        let (parsed, filled) = std::thread::scope(|scope| {
+            let reading = (!eof).then(|| scope.spawn(|| fill(&mut input, &mut next, block)));
+            let parsed = read_block(loader, &layout, bytes, &stretches);
+            let filled = match reading.map(std::thread::ScopedJoinHandle::join) {
+                None => true,
+                Some(Ok(Ok(filled))) => filled,
+                Some(Ok(Err(e))) => {
                     failed = Some(e);
                     true
-                })
-            },
-        );
+                }
+                Some(Err(_)) => {
+                    failed = Some(std::io::Error::other("the reading thread stopped"));
+                    true
+                }
+            };
+            (parsed, filled)
+        });
         parsed?;
         line = stretches.last().map_or(line, |s| s.first_line + s.lines);
         if eof {
