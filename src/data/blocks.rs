@@ -135,10 +135,10 @@ fn read_in_one<R: Read>(
     )
 }
 
-/// Read a block of whole, unquoted lines, one stretch per thread. Each
-/// shard writes its rows in place after the loader's, in a stretch of
-/// them set aside with as many rows as its text has lines; the stretches
-/// are then closed up, in file order.
+/// Read a block of whole, unquoted lines, one stretch per thread, into a
+/// run of rows of its own. Each shard writes its rows in place, in a
+/// stretch of the run set aside with as many rows as its text has lines;
+/// the stretches are then closed up, in file order.
 fn read_block(
     loader: &mut Loader,
     layout: &Layout,
@@ -147,16 +147,15 @@ fn read_block(
 ) -> Result<(), DataError> {
     let first_line = stretches.first().map_or(1, |s| s.first_line);
     if stretches.len() > 1 {
-        let mut staged = loader.take_rows();
-        let start = staged.len();
         let room: usize = stretches.iter().map(Stretch::rows_at_most).sum();
+        let mut staged = Vec::with_capacity(room);
         // Written on every core: the memory's first touch (a page fault
         // per 4 KB) is spread across them.
         staged.par_extend(rayon::iter::repeat_n(Staged::UNWRITTEN, room));
         let shards: Vec<(ShardOutput, usize, bool)> = {
             let base: &Loader = loader;
             let mut slices = Vec::with_capacity(stretches.len());
-            let mut rest = staged.get_mut(start..).unwrap_or_default();
+            let mut rest = staged.as_mut_slice();
             for stretch in stretches {
                 let (mine, tail) = rest
                     .split_at_mut_checked(stretch.rows_at_most())
@@ -181,7 +180,7 @@ fn read_block(
         let outputs: Vec<&ShardOutput> = shards.iter().map(|(s, _, _)| s).collect();
         if !stopped && !ShardOutput::kinds_conflict(&loader.kinds, &outputs) {
             let mut ranges = Vec::with_capacity(shards.len());
-            let (mut from, mut to) = (start, start);
+            let (mut from, mut to) = (0, 0);
             for (stretch, (_, written, _)) in stretches.iter().zip(&shards) {
                 if from != to {
                     staged.copy_within(from..from + written, to);
@@ -191,14 +190,14 @@ fn read_block(
                 to += written;
             }
             staged.truncate(to);
-            loader.put_rows(staged);
-            for ((shard, _, _), rows) in shards.into_iter().zip(ranges) {
-                loader.absorb(shard, rows)?;
+            let mut rows = loader.take_rows();
+            let run = rows.push_run(staged);
+            loader.put_rows(rows);
+            for ((shard, _, _), range) in shards.into_iter().zip(ranges) {
+                loader.absorb(shard, run.plus(range.start), run.plus(range.end))?;
             }
             return Ok(());
         }
-        staged.truncate(start);
-        loader.put_rows(staged);
     }
     let mut rows = PlainRows::new(block);
     read_in_one_shard(loader, layout, &mut rows, first_line - 1)

@@ -1,8 +1,5 @@
-//! From the loader's rows, sorted backwards into timeline order, to every
-//! timeline's observations, one after the other, on every core. The rows
-//! are read from the back a stretch at a time and each stretch's memory is
-//! given back before the next, so that the rows and the observations are
-//! never both held whole.
+//! From rows in timeline order (a bucket at a time, [`super::runs`]) to
+//! every timeline's observations, one after the other, on every core.
 
 use super::loader::Staged;
 use super::{Observation, UnitId};
@@ -10,21 +7,16 @@ use crate::measures::MEASURES;
 use rayon::prelude::*;
 use std::ops::Range;
 
-/// How many rows are turned into observations at a time: the memory held
-/// twice while they are.
-const BUILT_AT_ONCE: usize = 1 << 16;
-
-/// How many rows of a stretch one task looks through for repeats.
-const PIECE: usize = 1 << 13;
+/// How many rows one task looks through for repeats.
+const PIECE: usize = 1 << 12;
 
 /// Every timeline, with what building them found.
 #[derive(Debug, Default)]
 pub(super) struct Built {
-    /// Every timeline's observations, one after the other, in the rows'
-    /// patient order.
+    /// Every timeline's observations, one after the other.
     pub observations: Vec<Observation>,
-    /// Per patient, how many observations they have.
-    pub counts: Vec<usize>,
+    /// Per patient, where their observations are.
+    pub ranges: Vec<Range<usize>>,
     /// The exact duplicates, set aside, each with the line of the row it
     /// repeats (units renumbered like the observations').
     pub duplicates: Vec<(Staged, u32)>,
@@ -63,76 +55,89 @@ impl Piece {
     }
 }
 
-/// The observations of `patients` patients from their rows, `staged`,
-/// sorted backwards into timeline order; units renumbered by `unit_id`
-/// and values brought to each measure's canonical unit by `factors`
-/// (indexed by `unit * MEASURES.len() + measure`).
-pub(super) fn build_timelines(
-    mut staged: Vec<Staged>,
-    factors: &[f64],
-    unit_id: impl Fn(u16) -> u16 + Sync,
-    patients: usize,
-) -> Built {
-    let mut observations: Vec<Observation> = Vec::with_capacity(staged.len());
-    let mut counts = vec![0usize; patients];
-    let mut repeats = Vec::new();
-    // The last row of the stretch before, in timeline order.
-    let mut before: Option<Staged> = None;
-    while !staged.is_empty() {
-        let from = staged.len().saturating_sub(BUILT_AT_ONCE);
-        let stretch = staged.get(from..).unwrap_or_default();
-        let base = observations.len();
+/// Builds the timelines from their rows, given a stretch of patients at a
+/// time.
+pub(super) struct Builder<'f, U> {
+    observations: Vec<Observation>,
+    /// Per patient, how many observations (repeats left out).
+    counts: Vec<usize>,
+    repeats: Vec<Repeat>,
+    /// The stretches of patients, in the order given.
+    given: Vec<Range<usize>>,
+    /// Per measure and unit (`unit * MEASURES.len() + measure`), the
+    /// factor to the measure's canonical unit.
+    factors: &'f [f64],
+    /// The id each unit is renumbered to.
+    unit_id: U,
+}
+
+impl<'f, U: Fn(u16) -> u16 + Sync> Builder<'f, U> {
+    /// A builder for `rows` rows of `patients` patients.
+    pub fn new(rows: usize, patients: usize, factors: &'f [f64], unit_id: U) -> Self {
+        Builder {
+            observations: Vec::with_capacity(rows),
+            counts: vec![0; patients],
+            repeats: Vec::new(),
+            given: Vec::new(),
+            factors,
+            unit_id,
+        }
+    }
+
+    /// Add the rows of `patients` (all of their rows), in timeline order.
+    pub fn add(&mut self, patients: Range<usize>, rows: &[Staged]) {
+        let base = self.observations.len();
         // Every row becomes an observation, repeats too: taking them out
-        // afterwards (they are rare) keeps this pass a plain map, written
+        // at the end (they are rare) keeps this pass a plain map, written
         // in place on every core.
-        observations.par_extend(
-            stretch
-                .par_iter()
-                .rev()
-                .map(|row| observation(row, factors, &unit_id)),
+        let (factors, unit_id) = (self.factors, &self.unit_id);
+        self.observations.par_extend(
+            rows.par_iter()
+                .map(|row| observation(row, factors, unit_id)),
         );
-        let n = stretch.len();
-        let piece = (0..n.div_ceil(PIECE))
-            .into_par_iter()
-            .map(|i| {
-                piece(
-                    stretch,
-                    before.as_ref(),
-                    base,
-                    i * PIECE..n.min((i + 1) * PIECE),
-                )
+        let piece = rows
+            .par_chunks(PIECE)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let before = (i * PIECE).checked_sub(1).and_then(|k| rows.get(k));
+                piece(chunk, before, base + i * PIECE)
             })
             .reduce(Piece::default, Piece::then);
         for (patient, count) in piece.runs {
-            if let Some(slot) = counts.get_mut(patient as usize) {
+            if let Some(slot) = self.counts.get_mut(patient as usize) {
                 *slot += count;
             }
         }
-        repeats.extend(piece.repeats);
-        before = stretch.first().copied();
-        staged.truncate(from);
-        staged.shrink_to_fit();
+        self.repeats.extend(piece.repeats);
+        self.given.push(patients);
     }
-    let duplicates = take_out(&mut observations, repeats, &unit_id);
-    Built {
-        observations,
-        counts,
-        duplicates,
+
+    /// The timelines.
+    pub fn finish(mut self) -> Built {
+        let duplicates = take_out(&mut self.observations, self.repeats, &self.unit_id);
+        let mut ranges = vec![0..0; self.counts.len()];
+        let mut start = 0;
+        for patient in self.given.into_iter().flatten() {
+            let count = self.counts.get(patient).copied().unwrap_or(0);
+            if let Some(range) = ranges.get_mut(patient) {
+                *range = start..start + count;
+            }
+            start += count;
+        }
+        Built {
+            observations: self.observations,
+            ranges,
+            duplicates,
+        }
     }
 }
 
-/// The piece of `stretch` (rows sorted backwards, after `before` in
-/// timeline order, the first at `base` among the observations) with rows
-/// `ks` in timeline order.
-fn piece(stretch: &[Staged], before: Option<&Staged>, base: usize, ks: Range<usize>) -> Piece {
-    let n = stretch.len();
+/// The piece `rows` (in timeline order, after `before`), the first at
+/// `base` among the observations.
+fn piece(rows: &[Staged], before: Option<&Staged>, base: usize) -> Piece {
     let mut piece = Piece::default();
-    for k in ks {
-        // Row k in timeline order, and the row before it.
-        let Some(row) = stretch.get(n - 1 - k) else {
-            continue;
-        };
-        let previous = if k == 0 { before } else { stretch.get(n - k) };
+    let mut previous = before;
+    for (k, row) in rows.iter().enumerate() {
         match previous {
             Some(p) if p.same_row(row) => piece.repeats.push(Repeat {
                 at: base + k,
@@ -144,6 +149,7 @@ fn piece(stretch: &[Staged], before: Option<&Staged>, base: usize, ks: Range<usi
                 _ => piece.runs.push((row.patient(), 1)),
             },
         }
+        previous = Some(row);
     }
     piece
 }
@@ -208,11 +214,13 @@ mod tests {
         row
     }
 
-    /// The rows in timeline order, sorted backwards as the loader hands
-    /// them over.
-    fn backwards(mut rows: Vec<Staged>) -> Vec<Staged> {
-        rows.reverse();
-        rows
+    fn build(patients: usize, stretches: &[(Range<usize>, Vec<Staged>)]) -> Built {
+        let rows = stretches.iter().map(|(_, r)| r.len()).sum();
+        let mut builder = Builder::new(rows, patients, &[], |u| u);
+        for (range, rows) in stretches {
+            builder.add(range.clone(), rows);
+        }
+        builder.finish()
     }
 
     #[test]
@@ -226,14 +234,14 @@ mod tests {
             row(2, 1, 5.0, 15),
             row(2, 3, 5.0, 16),
         ];
-        let built = build_timelines(backwards(rows), &[], |u| u, 3);
+        let built = build(3, &[(0..3, rows)]);
         let days: Vec<(i32, f64)> = built
             .observations
             .iter()
             .map(|o| (o.day, o.original))
             .collect();
         assert_eq!(days, vec![(1, 2.0), (2, 2.0), (1, 5.0), (3, 5.0)]);
-        assert_eq!(built.counts, vec![2, 0, 2]);
+        assert_eq!(built.ranges, vec![0..2, 2..2, 2..4]);
         let duplicates: Vec<(u32, u32)> = built
             .duplicates
             .iter()
@@ -243,15 +251,31 @@ mod tests {
     }
 
     #[test]
-    fn repeats_across_stretches_are_found() {
-        // More rows than a stretch, all one row repeated: one observation.
-        let rows: Vec<Staged> = (0..BUILT_AT_ONCE as u32 + 10)
+    fn patients_given_later_come_later() {
+        let built = build(
+            3,
+            &[
+                (2..3, vec![row(2, 0, 1.0, 2)]),
+                (
+                    0..2,
+                    vec![row(0, 0, 1.0, 3), row(1, 0, 1.0, 4), row(1, 1, 1.0, 5)],
+                ),
+            ],
+        );
+        assert_eq!(built.ranges, vec![1..2, 2..4, 0..1]);
+        assert_eq!(built.observations.len(), 4);
+    }
+
+    #[test]
+    fn repeats_across_pieces_are_found() {
+        // More rows than a piece, all one row repeated: one observation.
+        let rows: Vec<Staged> = (0..PIECE as u32 * 2 + 10)
             .map(|line| row(1, 4, 1.5, line + 2))
             .collect();
-        let built = build_timelines(backwards(rows), &[], |u| u, 2);
+        let built = build(2, &[(0..2, rows)]);
         assert_eq!(built.observations.len(), 1);
-        assert_eq!(built.counts, vec![0, 1]);
-        assert_eq!(built.duplicates.len(), BUILT_AT_ONCE + 9);
+        assert_eq!(built.ranges, vec![0..0, 0..1]);
+        assert_eq!(built.duplicates.len(), PIECE * 2 + 9);
         assert!(built.duplicates.iter().all(|(_, first)| *first == 2));
     }
 
@@ -260,7 +284,9 @@ mod tests {
         let measures = MEASURES.len();
         let mut factors = vec![1.0; 2 * measures];
         factors[measures + MeasureId::FIRST.index()] = 10.0;
-        let built = build_timelines(vec![row(0, 0, 3.0, 2)], &factors, |_| 1, 1);
+        let mut builder = Builder::new(1, 1, &factors, |_| 1);
+        builder.add(0..1, &[row(0, 0, 3.0, 2)]);
+        let built = builder.finish();
         assert_eq!(built.observations[0].value, 30.0);
         assert_eq!(built.observations[0].unit, UnitId(1));
     }

@@ -1,14 +1,16 @@
 //! The loader: the state shared by the readers of the three tables
 //! (interned patients and unit spellings, the accounting, the skipped rows)
-//! and the last step that sorts timelines and finds exact duplicates.
+//! and the last step that groups rows into timelines ([`super::runs`],
+//! [`super::build`]) and finds exact duplicates.
 //! Observation rows arrive through shards ([`super::shard`]), which
 //! [`Loader::absorb`] merges in file order.
 
 use super::accounting::Counts;
-use super::build::{build_timelines, Built};
+use super::build::{Builder, Built};
 use super::error::{BadRow, DataError, RowReason};
 use super::interner::Interner;
 use super::mapping::Mapping;
+use super::runs::{Grouped, Mark, Runs};
 use super::shard::{ShardOutput, LOCAL};
 use super::time::TimeKind;
 use super::{
@@ -24,14 +26,14 @@ use std::path::Path;
 /// An observation while loading, with what finding duplicates needs, in
 /// 32 bytes (the whole file's rows are held at once). Rows are appended in
 /// input order (sequential writes: no cache miss per row, as scattering
-/// into per-patient vectors would cost) and sorted into patient and
-/// timeline order once, at the end. The value in the canonical unit is
-/// computed then, from the one factor of the row's measure and unit.
+/// into per-patient vectors would cost) and grouped into patient and
+/// timeline order once, at the end ([`super::runs`]). The value in the
+/// canonical unit is computed then, from the one factor of the row's
+/// measure and unit.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Staged {
     /// The patient (high 32 bits) and the day (low 32, sign bit flipped):
-    /// one number that orders like (patient, day), since comparing it is
-    /// most of the sort.
+    /// one number that orders like (patient, day).
     when: u64,
     /// The value as written.
     pub original: f64,
@@ -93,6 +95,16 @@ impl Staged {
         ((self.when as u32) ^ (1 << 31)) as i32
     }
 
+    /// The day, measure and unit (by the id `unit_id` gives it) as one
+    /// number of 56 bits that orders like them: what orders almost every
+    /// two rows of a patient.
+    #[inline(always)]
+    pub fn primary(&self, unit_id: impl Fn(u16) -> u16) -> u64 {
+        ((self.when & u64::from(u32::MAX)) << 24)
+            | (u64::from(self.measure.index() as u8) << 16)
+            | u64::from(unit_id(self.unit))
+    }
+
     /// Whether `other` is an exact duplicate of this row: same patient,
     /// time, measure, value and unit.
     pub fn same_row(&self, other: &Staged) -> bool {
@@ -143,10 +155,10 @@ pub struct Loader<'m> {
     pub(super) kinds: Vec<Option<TimeKind>>,
     pub(super) patient_ids: Interner,
     /// Every observation row used, in input order.
-    staged: Vec<Staged>,
-    /// The rows once sorted ([`Loader::sort_rows_while`]), with the new
-    /// id of each unit.
-    sorted: Option<(Vec<Staged>, Vec<u16>)>,
+    rows: Runs,
+    /// The rows once grouped by patient ([`Loader::group_rows_while`]),
+    /// with the new id of each unit.
+    grouped: Option<(Grouped, Vec<u16>)>,
     pub(super) units: Vec<String>,
     unit_index: FxHashMap<String, u16>,
     /// Per measure and unit, the factor to the measure's canonical unit.
@@ -169,8 +181,8 @@ impl<'m> Loader<'m> {
             patients: Vec::new(),
             kinds: Vec::new(),
             patient_ids: Interner::default(),
-            staged: Vec::new(),
-            sorted: None,
+            rows: Runs::default(),
+            grouped: None,
             units: Vec::new(),
             unit_index: FxHashMap::default(),
             factors: FxHashMap::default(),
@@ -204,15 +216,6 @@ impl<'m> Loader<'m> {
     /// Read an observations file.
     pub fn read_observations_file(&mut self, path: &Path) -> Result<(), DataError> {
         let (name, file) = open(path)?;
-        // Room for as many rows as the file can hold (a row takes at least
-        // ~16 bytes): growing the buffer by doubling would copy it and, for
-        // a moment, hold it twice. Capacity never written is never touched,
-        // so it costs address space, not memory.
-        if let Ok(meta) = file.metadata() {
-            let rows = usize::try_from(meta.len() / 16).unwrap_or(0);
-            // A failed reservation is no error: the buffer grows as it goes.
-            let _ = self.staged.try_reserve(rows);
-        }
         self.read_observations(&name, file)
     }
 
@@ -303,13 +306,13 @@ impl<'m> Loader<'m> {
     /// The rows read so far, taken out for shards to write after them
     /// while they read the rest of the loader; [`Loader::put_rows`] gives
     /// them back.
-    pub(super) fn take_rows(&mut self) -> Vec<Staged> {
-        std::mem::take(&mut self.staged)
+    pub(super) fn take_rows(&mut self) -> Runs {
+        std::mem::take(&mut self.rows)
     }
 
     /// Give back the rows [`Loader::take_rows`] took, with the new ones.
-    pub(super) fn put_rows(&mut self, rows: Vec<Staged>) {
-        self.staged = rows;
+    pub(super) fn put_rows(&mut self, rows: Runs) {
+        self.rows = rows;
     }
 
     /// How many unit spellings are interned.
@@ -335,14 +338,15 @@ impl<'m> Loader<'m> {
     }
 
     /// Merge what a shard read: its patients and units get the loader's
-    /// ids (in its rows too, which the shard put at `rows` in the loader's
-    /// rows), its counts and skipped rows join the loader's; then the
-    /// error that stopped it, if one did. Shards of one file are absorbed
-    /// in file order.
+    /// ids (in its rows too, which the shard put from `from` to `to` in
+    /// the loader's rows), its counts and skipped rows join the loader's;
+    /// then the error that stopped it, if one did. Shards of one file are
+    /// absorbed in file order.
     pub(super) fn absorb(
         &mut self,
         mut shard: ShardOutput,
-        rows: std::ops::Range<usize>,
+        from: Mark,
+        to: Mark,
     ) -> Result<(), DataError> {
         let file_name = self.files.last().cloned().unwrap_or_default();
         let too_large = |reason: &str| DataError::TooLarge {
@@ -389,15 +393,16 @@ impl<'m> Loader<'m> {
         // Only the first rows of a file meet patients and units no shard
         // knew before: most shards have nothing to renumber.
         if !patient_ids.is_empty() || !unit_ids.is_empty() {
-            let rows = self.staged.get_mut(rows).unwrap_or_default();
-            rows.par_iter_mut().for_each(|row| {
-                let patient = row.patient();
-                if patient & LOCAL != 0 {
-                    let local = (patient & !LOCAL) as usize;
-                    row.set_patient(patient_ids.get(local).copied().unwrap_or(patient));
-                }
-                row.unit = global_unit(row.unit);
-            });
+            for rows in self.rows.between_mut(from, to) {
+                rows.par_iter_mut().for_each(|row| {
+                    let patient = row.patient();
+                    if patient & LOCAL != 0 {
+                        let local = (patient & !LOCAL) as usize;
+                        row.set_patient(patient_ids.get(local).copied().unwrap_or(patient));
+                    }
+                    row.unit = global_unit(row.unit);
+                });
+            }
         }
         self.counts.absorb(shard.counts);
         self.skipped.append(&mut shard.skipped);
@@ -407,28 +412,36 @@ impl<'m> Loader<'m> {
     /// Sort every timeline, set exact duplicates aside as bad rows, and
     /// hand over the dataset with its accounting.
     pub fn finish(mut self) -> Result<Loaded, DataError> {
-        if self.sorted.is_none() {
-            self.sort_rows_while(|_| ());
+        if self.grouped.is_none() {
+            self.group_rows_while(|_| ());
         }
-        let (staged, unit_ids) = self.sorted.take().unwrap_or_default();
+        let Some((mut grouped, unit_ids)) = self.grouped.take() else {
+            return Err(DataError::TooLarge {
+                file: String::new(),
+                reason: "rows lost before grouping".into(),
+            });
+        };
         let factors = self.factor_table();
         let renumber = |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit);
+        let mut builder = Builder::new(grouped.rows(), grouped.patients(), &factors, renumber);
+        let primary = |row: &Staged| row.primary(renumber);
+        let order = |a: &Staged, b: &Staged| a.order(b, renumber);
+        loop {
+            let buckets = grouped.take_buckets(BUCKETS_AT_ONCE, primary, order);
+            if buckets.is_empty() {
+                break;
+            }
+            for bucket in buckets {
+                builder.add(bucket.patients, &bucket.rows);
+            }
+        }
+        drop(grouped);
         let Built {
             observations,
-            counts,
+            ranges,
             mut duplicates,
-        } = build_timelines(staged, &factors, renumber, self.patients.len());
+        } = builder.finish();
         let all = std::sync::Arc::new(observations);
-        // The rows were sorted by patient index: each timeline starts where
-        // the ones of the patients before it in that order end.
-        let starts: Vec<usize> = counts
-            .iter()
-            .scan(0, |end, &count| {
-                let start = *end;
-                *end += count;
-                Some(start)
-            })
-            .collect();
         let kinds = std::mem::take(&mut self.kinds);
         let mut stagings = std::mem::take(&mut self.patients);
         let order = {
@@ -440,9 +453,8 @@ impl<'m> Loader<'m> {
             let Some(staging) = stagings.get_mut(i).map(std::mem::take) else {
                 continue;
             };
-            let start = starts.get(i).copied().unwrap_or_default();
-            let count = counts.get(i).copied().unwrap_or_default();
-            let timeline = Timeline::new(std::sync::Arc::clone(&all), start..start + count);
+            let range = ranges.get(i).cloned().unwrap_or_default();
+            let timeline = Timeline::new(std::sync::Arc::clone(&all), range);
             let kind = kinds.get(i).copied().flatten().unwrap_or_default();
             patients.push(patient(staging, kind, timeline));
         }
@@ -483,29 +495,19 @@ impl<'m> Loader<'m> {
 }
 
 impl Loader<'_> {
-    /// Sort the observation rows into timeline order on every core while
-    /// `read_more` reads the other tables into the loader (the sort needs
+    /// Group the observation rows by patient on every core while
+    /// `read_more` reads the other tables into the loader (grouping needs
     /// nothing they bring: their patients come after every patient with
     /// rows). No observations may be read after this.
-    pub(super) fn sort_rows_while<T: Send>(
+    pub(super) fn group_rows_while<T: Send>(
         &mut self,
         read_more: impl FnOnce(&mut Self) -> T + Send,
     ) -> T {
-        let mut staged = std::mem::take(&mut self.staged);
+        let rows = std::mem::take(&mut self.rows);
         let unit_ids = self.number_units_by_spelling();
-        // One sort puts rows in patient order and each timeline in its
-        // order: sequential, cache-friendly partitioning beats moving rows
-        // straight to their patient's bucket (a cache miss per row), and it
-        // runs on every core. Backwards, since the timelines are built
-        // from the back of the rows, where their memory is given back.
-        // Units are compared by their new ids, without a pass to renumber
-        // the rows first.
-        let renumber = |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit);
-        let ((), more) = rayon::join(
-            || staged.par_sort_unstable_by(|a, b| b.order(a, renumber)),
-            || read_more(self),
-        );
-        self.sorted = Some((staged, unit_ids));
+        let patients = self.patients.len();
+        let (grouped, more) = rayon::join(|| rows.group(patients), || read_more(self));
+        self.grouped = Some((grouped, unit_ids));
         more
     }
 
@@ -557,6 +559,10 @@ impl Loader<'_> {
         table
     }
 }
+
+/// How many buckets of rows are put in timeline order at a time, side by
+/// side: enough to keep every core busy.
+const BUCKETS_AT_ONCE: usize = 8;
 
 /// A patient from what loading gathered and their timeline.
 fn patient(staging: Staging, time_kind: TimeKind, observations: Timeline) -> Patient {

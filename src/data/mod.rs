@@ -24,6 +24,7 @@ mod observations;
 mod patients;
 mod probe_table;
 mod rows;
+mod runs;
 mod shard;
 mod table;
 pub mod time;
@@ -256,8 +257,8 @@ pub struct Loaded {
 pub fn load(files: &Files, options: &LoadOptions) -> Result<Loaded, DataError> {
     let mut loader = Loader::new(*options);
     loader.read_observations_file(&files.observations)?;
-    // The other tables are read while the observations are sorted.
-    loader.sort_rows_while(|loader| {
+    // The other tables are read while the observations are grouped.
+    loader.group_rows_while(|loader| {
         if let Some(path) = &files.treatments {
             loader.read_treatments_file(path)?;
         }

@@ -301,15 +301,15 @@ pub(super) fn read_in_one_shard(
     line_offset: u64,
 ) -> Result<(), DataError> {
     let mut staged = loader.take_rows();
-    let start = staged.len();
+    let from = staged.end();
     let read = {
         let mut shard = Shard::new(loader);
         read_rows(&mut shard, layout, rows, line_offset, &mut staged);
         shard.out
     };
-    let end = staged.len();
+    let to = staged.end();
     loader.put_rows(staged);
-    loader.absorb(read, start..end)
+    loader.absorb(read, from, to)
 }
 
 /// Find an observations table's columns and register the file.

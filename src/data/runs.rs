@@ -1,0 +1,460 @@
+//! The loader's rows, held in runs (a block's rows, or a bounded number
+//! read one by one), and their grouping by patient without sorting the
+//! whole file.
+//!
+//! Grouping takes two steps. First every run is partitioned in place by
+//! bucket, a bucket being a stretch of consecutive patients with a few
+//! thousand rows in all ([`Runs::group`], on every core, one run a task).
+//! Then the buckets are taken from the back of every run, one group of
+//! buckets at a time ([`Grouped::take_buckets`]): a bucket's rows are
+//! gathered, partitioned by patient, and each patient's few rows sorted
+//! into timeline order. Only the last sort compares whole rows, and only
+//! a patient's rows with each other, in cache; the rows a bucket took are
+//! cut from the runs, whose memory is given back as they shrink.
+
+use super::loader::Staged;
+use super::shard::Sink;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// The rows of a run read one by one: 4 MB, so that it is backed by huge
+/// pages ([`crate::alloc`]) and never grows by copying.
+const RUN_ROWS: usize = (4 << 20) / std::mem::size_of::<Staged>();
+
+/// About how many rows a bucket has: its rows and their sorting fit in
+/// cache.
+const BUCKET_ROWS: usize = 4096;
+
+/// How much room a run may have unused before it is given back.
+const SLACK_ROWS: usize = (1 << 20) / std::mem::size_of::<Staged>();
+
+/// Every observation row used, in runs, in input order.
+#[derive(Debug, Default)]
+pub(super) struct Runs {
+    runs: Vec<Vec<Staged>>,
+}
+
+/// A place among the rows: a run and a row in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Mark {
+    run: usize,
+    row: usize,
+}
+
+impl Mark {
+    /// The place `rows` rows further in the same run.
+    pub fn plus(self, rows: usize) -> Mark {
+        Mark {
+            run: self.run,
+            row: self.row + rows,
+        }
+    }
+}
+
+impl Runs {
+    /// The place after the last row.
+    pub fn end(&self) -> Mark {
+        Mark {
+            run: self.runs.len().saturating_sub(1),
+            row: self.runs.last().map_or(0, Vec::len),
+        }
+    }
+
+    /// Add a run (a block's rows), returning the place of its first row.
+    pub fn push_run(&mut self, run: Vec<Staged>) -> Mark {
+        self.runs.push(run);
+        Mark {
+            run: self.runs.len() - 1,
+            row: 0,
+        }
+    }
+
+    /// How many rows in all.
+    pub fn len(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum()
+    }
+
+    /// The rows from `from` to `to`, as one slice a run.
+    pub fn between_mut(&mut self, from: Mark, to: Mark) -> Vec<&mut [Staged]> {
+        self.runs
+            .iter_mut()
+            .enumerate()
+            .skip(from.run)
+            .take_while(|(i, _)| *i <= to.run)
+            .filter_map(|(i, run)| {
+                let start = if i == from.run { from.row } else { 0 };
+                let end = if i == to.run { to.row } else { run.len() };
+                run.get_mut(start..end)
+            })
+            .collect()
+    }
+
+    /// Partition every run by bucket, for patients `0..patients` (every
+    /// row's patient is one of them).
+    pub fn group(mut self, patients: usize) -> Grouped {
+        self.runs.retain(|run| !run.is_empty());
+        let rows = self.len();
+        let buckets = (rows / BUCKET_ROWS).clamp(1, patients.max(1));
+        let bucketing = Bucketing { patients, buckets };
+        let bounds = self
+            .runs
+            .par_iter_mut()
+            .map(|run| partition(run, buckets, |row| bucketing.bucket(row.patient())))
+            .collect();
+        Grouped {
+            rows,
+            runs: self.runs,
+            bounds,
+            bucketing,
+            next: buckets,
+        }
+    }
+}
+
+impl Sink for Runs {
+    /// Append a row to the last run, or to a new one when it is full.
+    fn push(&mut self, row: Staged) {
+        match self.runs.last_mut() {
+            Some(run) if run.len() < run.capacity() => run.push(row),
+            _ => {
+                let mut run = Vec::with_capacity(RUN_ROWS);
+                run.push(row);
+                self.runs.push(run);
+            }
+        }
+    }
+}
+
+/// Which bucket a patient's rows go to: patients in order, about as many
+/// in each bucket.
+#[derive(Debug, Clone, Copy)]
+struct Bucketing {
+    patients: usize,
+    buckets: usize,
+}
+
+impl Bucketing {
+    /// The bucket of `patient`.
+    fn bucket(self, patient: u32) -> usize {
+        (u64::from(patient) * self.buckets as u64 / self.patients.max(1) as u64) as usize
+    }
+
+    /// The first patient of `bucket` (the patient count for `buckets`).
+    fn first_patient(self, bucket: usize) -> usize {
+        (bucket * self.patients).div_ceil(self.buckets.max(1))
+    }
+}
+
+/// The runs, each partitioned by bucket, with the buckets not taken yet.
+#[derive(Debug)]
+pub(super) struct Grouped {
+    /// How many rows there were.
+    rows: usize,
+    runs: Vec<Vec<Staged>>,
+    /// Per run, where each bucket starts, and its end.
+    bounds: Vec<Vec<usize>>,
+    bucketing: Bucketing,
+    /// The buckets below this one are still in the runs.
+    next: usize,
+}
+
+/// One bucket's rows in timeline order.
+#[derive(Debug, Default)]
+pub(super) struct Bucket {
+    /// Its patients, in order.
+    pub patients: Range<usize>,
+    /// Their rows, in timeline order.
+    pub rows: Vec<Staged>,
+}
+
+impl Grouped {
+    /// How many rows there were before any bucket was taken.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// How many patients the rows have (`0..patients`).
+    pub fn patients(&self) -> usize {
+        self.bucketing.patients
+    }
+
+    /// Take the last `count` buckets (or those left) out of the runs, last
+    /// first, each in timeline order, on every core; none when all are
+    /// taken. Two rows of a patient are in the order `order` gives them,
+    /// which `primary` (a number of 56 bits) gives for almost all.
+    pub fn take_buckets(
+        &mut self,
+        count: usize,
+        primary: impl Fn(&Staged) -> u64 + Sync,
+        order: impl Fn(&Staged, &Staged) -> std::cmp::Ordering + Sync,
+    ) -> Vec<Bucket> {
+        let last = self.next;
+        let first = last.saturating_sub(count);
+        self.next = first;
+        let runs = &self.runs;
+        let bounds = &self.bounds;
+        let bucketing = self.bucketing;
+        let taken: Vec<Bucket> = (first..last)
+            .into_par_iter()
+            .rev()
+            .map(|bucket| {
+                let patients = bucketing.first_patient(bucket)..bucketing.first_patient(bucket + 1);
+                let mut rows = Vec::new();
+                let mut scratch = Scratch::default();
+                for (run, bounds) in runs.iter().zip(bounds) {
+                    let (Some(&start), Some(&end)) = (bounds.get(bucket), bounds.get(bucket + 1))
+                    else {
+                        continue;
+                    };
+                    rows.extend_from_slice(run.get(start..end).unwrap_or_default());
+                }
+                sort_by_patient(&mut rows, patients.clone(), &mut scratch, &primary, &order);
+                Bucket { patients, rows }
+            })
+            .collect();
+        for (run, bounds) in self.runs.iter_mut().zip(&self.bounds) {
+            run.truncate(bounds.get(first).copied().unwrap_or(0));
+            if run.capacity() - run.len() >= SLACK_ROWS {
+                run.shrink_to_fit();
+            }
+        }
+        taken
+    }
+}
+
+/// Room reused from one patient's sort to the next.
+#[derive(Default)]
+struct Scratch {
+    keys: Vec<u64>,
+    rows: Vec<Staged>,
+}
+
+/// The most rows a patient may have for their keys to carry their place
+/// in 8 bits.
+const KEYED_ROWS: usize = 256;
+
+/// Sort the rows of `patients` into timeline order: partitioned by
+/// patient, then each patient's rows sorted.
+fn sort_by_patient(
+    rows: &mut [Staged],
+    patients: Range<usize>,
+    scratch: &mut Scratch,
+    primary: &impl Fn(&Staged) -> u64,
+    order: &impl Fn(&Staged, &Staged) -> std::cmp::Ordering,
+) {
+    let first = patients.start;
+    let count = patients.len();
+    let bounds = partition(rows, count, |row| {
+        (row.patient() as usize).saturating_sub(first)
+    });
+    let mut rest: &mut [Staged] = rows;
+    for pair in bounds.windows(2) {
+        let [start, end] = pair else { continue };
+        let (mine, tail) = rest.split_at_mut((end - start).min(rest.len()));
+        sort_patient(mine, scratch, primary, order);
+        rest = tail;
+    }
+}
+
+/// Sort one patient's rows. Comparing whole rows mispredicts a branch
+/// every other time on rows in no order; instead each row's `primary`
+/// number, with its place in the low 8 bits, is sorted as a plain
+/// integer (without branches), and only rows with the same primary
+/// number are compared by `order`.
+fn sort_patient(
+    rows: &mut [Staged],
+    scratch: &mut Scratch,
+    primary: &impl Fn(&Staged) -> u64,
+    order: &impl Fn(&Staged, &Staged) -> std::cmp::Ordering,
+) {
+    if rows.len() > KEYED_ROWS {
+        rows.sort_unstable_by(order);
+        return;
+    }
+    let keys = &mut scratch.keys;
+    keys.clear();
+    keys.extend(
+        rows.iter()
+            .enumerate()
+            .map(|(place, row)| (primary(row) << 8) | place as u64),
+    );
+    keys.sort_unstable();
+    let row_at = |key: u64| rows.get((key & 0xff) as usize);
+    let mut start = 0;
+    while start < keys.len() {
+        let same = keys
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&k| keys.get(start).is_some_and(|&s| s >> 8 == k >> 8))
+            .count();
+        if same > 1 {
+            if let Some(tied) = keys.get_mut(start..start + same) {
+                tied.sort_unstable_by(|&a, &b| match (row_at(a), row_at(b)) {
+                    (Some(a), Some(b)) => order(a, b),
+                    _ => std::cmp::Ordering::Equal,
+                });
+            }
+        }
+        start += same.max(1);
+    }
+    scratch.rows.clear();
+    scratch
+        .rows
+        .extend(keys.iter().filter_map(|&key| row_at(key).copied()));
+    for (slot, row) in rows.iter_mut().zip(&scratch.rows) {
+        *slot = *row;
+    }
+}
+
+/// Partition `rows` in place by `key` (below `keys`; greater keys count as
+/// the last): where each key's rows start, then the end. Each row is
+/// moved once, along cycles (the American flag sort's pass).
+fn partition(rows: &mut [Staged], keys: usize, key: impl Fn(&Staged) -> usize) -> Vec<usize> {
+    let last = keys.saturating_sub(1);
+    let key = |row: &Staged| key(row).min(last);
+    let mut counts = vec![0usize; keys];
+    for row in rows.iter() {
+        if let Some(count) = counts.get_mut(key(row)) {
+            *count += 1;
+        }
+    }
+    let mut bounds = Vec::with_capacity(keys + 1);
+    let mut start = 0;
+    bounds.push(0);
+    for count in &counts {
+        start += count;
+        bounds.push(start);
+    }
+    // The next place to fill in each key's stretch.
+    let mut next: Vec<usize> = bounds.iter().take(keys).copied().collect();
+    for k in 0..keys {
+        let end = bounds.get(k + 1).copied().unwrap_or(0);
+        while let Some(&at) = next.get(k).filter(|&&at| at < end) {
+            let Some(&first) = rows.get(at) else { break };
+            let mut row = first;
+            let mut home = key(&row);
+            // Carry the row to its stretch, and the one found there to
+            // its own, until one belongs where the cycle started.
+            while home != k {
+                let Some(slot) = next.get_mut(home) else {
+                    break;
+                };
+                let to = *slot;
+                *slot += 1;
+                if let Some(place) = rows.get_mut(to) {
+                    std::mem::swap(place, &mut row);
+                }
+                home = key(&row);
+            }
+            if let Some(place) = rows.get_mut(at) {
+                *place = row;
+            }
+            if let Some(slot) = next.get_mut(k) {
+                *slot += 1;
+            }
+        }
+    }
+    bounds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::MeasureId;
+    use proptest::prelude::*;
+
+    fn row(patient: u32, day: i32, line: u32) -> Staged {
+        let mut row = Staged::new(patient, day, 1.0, 0, 0, MeasureId::FIRST);
+        row.line = line;
+        row
+    }
+
+    fn key(row: &Staged) -> (u32, i32, u32) {
+        (row.patient(), row.day(), row.line)
+    }
+
+    proptest! {
+        /// Partitioning keeps every row and puts each in its key's stretch.
+        #[test]
+        fn partition_puts_every_row_in_its_stretch(
+            keys in prop::collection::vec(0usize..7, 0..200),
+            count in 1usize..9,
+        ) {
+            let mut rows: Vec<Staged> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| row(k as u32, 0, i as u32))
+                .collect();
+            let bounds = partition(&mut rows, count, |r| r.patient() as usize);
+            prop_assert_eq!(bounds.len(), count + 1);
+            for k in 0..count {
+                for r in &rows[bounds[k]..bounds[k + 1]] {
+                    prop_assert_eq!((r.patient() as usize).min(count - 1), k);
+                }
+            }
+            let mut lines: Vec<u32> = rows.iter().map(|r| r.line).collect();
+            lines.sort_unstable();
+            prop_assert_eq!(lines, (0..keys.len() as u32).collect::<Vec<_>>());
+        }
+
+        /// Taken bucket by bucket from runs of any size, the rows come out
+        /// as one sort of them all would give, patients in bucket order.
+        #[test]
+        fn buckets_give_the_rows_sorted(
+            rows in prop::collection::vec((0u32..40, -5i32..5), 0..600),
+            run_rows in 1usize..50,
+            at_once in 1usize..4,
+        ) {
+            let staged: Vec<Staged> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, &(p, d))| row(p, d, i as u32))
+                .collect();
+            let mut runs = Runs::default();
+            for chunk in staged.chunks(run_rows) {
+                runs.push_run(chunk.to_vec());
+            }
+            let mut grouped = runs.group(40);
+            let mut taken = Vec::new();
+            loop {
+                let buckets = grouped.take_buckets(
+                    at_once,
+                    |r| u64::from(r.day() as u32 ^ (1 << 31)) << 24,
+                    |a, b| key(a).cmp(&key(b)),
+                );
+                if buckets.is_empty() {
+                    break;
+                }
+                taken.extend(buckets);
+            }
+            // Last bucket first: put them back in patient order.
+            taken.reverse();
+            let mut all = Vec::new();
+            let mut next_patient = 0;
+            for bucket in &taken {
+                prop_assert_eq!(bucket.patients.start, next_patient);
+                next_patient = bucket.patients.end;
+                for r in &bucket.rows {
+                    prop_assert!(bucket.patients.contains(&(r.patient() as usize)));
+                }
+                all.extend(bucket.rows.iter().map(key));
+            }
+            prop_assert_eq!(next_patient, 40);
+            let mut expected: Vec<_> = staged.iter().map(key).collect();
+            expected.sort_unstable();
+            prop_assert_eq!(all, expected);
+        }
+    }
+
+    #[test]
+    fn rows_pushed_one_by_one_fill_runs_of_whole_huge_pages() {
+        let mut runs = Runs::default();
+        for i in 0..RUN_ROWS + 3 {
+            runs.push(row(0, 0, i as u32));
+        }
+        assert_eq!(runs.runs.len(), 2);
+        assert_eq!(runs.len(), RUN_ROWS + 3);
+        assert_eq!(runs.end(), Mark { run: 1, row: 3 });
+    }
+}
