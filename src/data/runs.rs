@@ -26,7 +26,7 @@ const RUN_ROWS: usize = (4 << 20) / std::mem::size_of::<Staged>();
 const BUCKET_ROWS: usize = 4096;
 
 /// How much room a run may have unused before it is given back.
-const SLACK_ROWS: usize = (1 << 20) / std::mem::size_of::<Staged>();
+const SLACK_ROWS: usize = (256 << 10) / std::mem::size_of::<Staged>();
 
 /// Every observation row used, in runs, in input order.
 #[derive(Debug, Default)]
@@ -199,15 +199,18 @@ impl Grouped {
             .rev()
             .map(|bucket| {
                 let patients = bucketing.first_patient(bucket)..bucketing.first_patient(bucket + 1);
-                let mut rows = Vec::new();
-                let mut scratch = Scratch::default();
-                for (run, bounds) in runs.iter().zip(bounds) {
-                    let (Some(&start), Some(&end)) = (bounds.get(bucket), bounds.get(bucket + 1))
-                    else {
-                        continue;
-                    };
-                    rows.extend_from_slice(run.get(start..end).unwrap_or_default());
+                let stretches: Vec<&[Staged]> = runs
+                    .iter()
+                    .zip(bounds)
+                    .filter_map(|(run, bounds)| {
+                        run.get(*bounds.get(bucket)?..*bounds.get(bucket + 1)?)
+                    })
+                    .collect();
+                let mut rows = Vec::with_capacity(stretches.iter().map(|s| s.len()).sum());
+                for stretch in stretches {
+                    rows.extend_from_slice(stretch);
                 }
+                let mut scratch = Scratch::default();
                 sort_by_patient(&mut rows, patients.clone(), &mut scratch, &primary, &order);
                 Bucket { patients, rows }
             })
