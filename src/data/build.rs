@@ -7,8 +7,14 @@ use crate::measures::MEASURES;
 use rayon::prelude::*;
 use std::ops::Range;
 
-/// How many rows one task looks through for repeats.
-const PIECE: usize = 1 << 12;
+/// An observation not written yet.
+const UNWRITTEN: Observation = Observation {
+    value: 0.0,
+    original: 0.0,
+    day: 0,
+    unit: UnitId(0),
+    measure: super::MeasureId::FIRST,
+};
 
 /// Every timeline, with what building them found.
 #[derive(Debug, Default)]
@@ -37,22 +43,6 @@ struct Piece {
     /// Patients and how many rows (repeats left out) each has.
     runs: Vec<(u32, usize)>,
     repeats: Vec<Repeat>,
-}
-
-impl Piece {
-    /// The piece, then `next`, the one after it.
-    fn then(mut self, next: Piece) -> Piece {
-        let mut runs = next.runs.into_iter();
-        if let (Some(last), Some(first)) = (self.runs.last_mut(), runs.as_slice().first()) {
-            if last.0 == first.0 {
-                last.1 += first.1;
-                runs.next();
-            }
-        }
-        self.runs.extend(runs);
-        self.repeats.extend(next.repeats);
-        self
-    }
 }
 
 /// Builds the timelines from their rows, given a stretch of patients at a
@@ -84,32 +74,44 @@ impl<'f, U: Fn(u16) -> u16 + Sync> Builder<'f, U> {
         }
     }
 
-    /// Add the rows of `patients` (all of their rows), in timeline order.
-    pub fn add(&mut self, patients: Range<usize>, rows: &[Staged]) {
+    /// Add stretches of patients with all their rows, each in timeline
+    /// order, side by side on every core.
+    pub fn add(&mut self, stretches: &[(Range<usize>, &[Staged])]) {
         let base = self.observations.len();
+        let total: usize = stretches.iter().map(|(_, rows)| rows.len()).sum();
         // Every row becomes an observation, repeats too: taking them out
-        // at the end (they are rare) keeps this pass a plain map, written
-        // in place on every core.
-        let (factors, unit_id) = (self.factors, &self.unit_id);
-        self.observations.par_extend(
-            rows.par_iter()
-                .map(|row| observation(row, factors, unit_id)),
-        );
-        let piece = rows
-            .par_chunks(PIECE)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let before = (i * PIECE).checked_sub(1).and_then(|k| rows.get(k));
-                piece(chunk, before, base + i * PIECE)
-            })
-            .reduce(Piece::default, Piece::then);
-        for (patient, count) in piece.runs {
-            if let Some(slot) = self.counts.get_mut(patient as usize) {
-                *slot += count;
-            }
+        // at the end (they are rare) lets each stretch write its own part.
+        self.observations.resize(base + total, UNWRITTEN);
+        let mut parts = Vec::with_capacity(stretches.len());
+        let mut rest = self.observations.get_mut(base..).unwrap_or_default();
+        let mut at = base;
+        for (_, rows) in stretches {
+            let (part, tail) = rest.split_at_mut(rows.len().min(rest.len()));
+            parts.push((part, at));
+            rest = tail;
+            at += rows.len();
         }
-        self.repeats.extend(piece.repeats);
-        self.given.push(patients);
+        let (factors, unit_id) = (self.factors, &self.unit_id);
+        let pieces: Vec<Piece> = stretches
+            .par_iter()
+            .zip(parts)
+            .map(|((_, rows), (part, at))| {
+                for (slot, row) in part.iter_mut().zip(rows.iter()) {
+                    *slot = observation(row, factors, unit_id);
+                }
+                piece(rows, None, at)
+            })
+            .collect();
+        for piece in pieces {
+            for (patient, count) in piece.runs {
+                if let Some(slot) = self.counts.get_mut(patient as usize) {
+                    *slot += count;
+                }
+            }
+            self.repeats.extend(piece.repeats);
+        }
+        self.given
+            .extend(stretches.iter().map(|(patients, _)| patients.clone()));
     }
 
     /// The timelines.
@@ -217,9 +219,11 @@ mod tests {
     fn build(patients: usize, stretches: &[(Range<usize>, Vec<Staged>)]) -> Built {
         let rows = stretches.iter().map(|(_, r)| r.len()).sum();
         let mut builder = Builder::new(rows, patients, &[], |u| u);
-        for (range, rows) in stretches {
-            builder.add(range.clone(), rows);
-        }
+        let stretches: Vec<(Range<usize>, &[Staged])> = stretches
+            .iter()
+            .map(|(range, rows)| (range.clone(), rows.as_slice()))
+            .collect();
+        builder.add(&stretches);
         builder.finish()
     }
 
@@ -267,15 +271,13 @@ mod tests {
     }
 
     #[test]
-    fn repeats_across_pieces_are_found() {
-        // More rows than a piece, all one row repeated: one observation.
-        let rows: Vec<Staged> = (0..PIECE as u32 * 2 + 10)
-            .map(|line| row(1, 4, 1.5, line + 2))
-            .collect();
+    fn long_runs_of_repeats_are_found() {
+        // One row repeated: one observation.
+        let rows: Vec<Staged> = (0..10_010).map(|line| row(1, 4, 1.5, line + 2)).collect();
         let built = build(2, &[(0..2, rows)]);
         assert_eq!(built.observations.len(), 1);
         assert_eq!(built.ranges, vec![0..0, 0..1]);
-        assert_eq!(built.duplicates.len(), PIECE * 2 + 9);
+        assert_eq!(built.duplicates.len(), 10_009);
         assert!(built.duplicates.iter().all(|(_, first)| *first == 2));
     }
 
@@ -285,7 +287,7 @@ mod tests {
         let mut factors = vec![1.0; 2 * measures];
         factors[measures + MeasureId::FIRST.index()] = 10.0;
         let mut builder = Builder::new(1, 1, &factors, |_| 1);
-        builder.add(0..1, &[row(0, 0, 3.0, 2)]);
+        builder.add(&[(0..1, &[row(0, 0, 3.0, 2)][..])]);
         let built = builder.finish();
         assert_eq!(built.observations[0].value, 30.0);
         assert_eq!(built.observations[0].unit, UnitId(1));

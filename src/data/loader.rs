@@ -431,9 +431,11 @@ impl<'m> Loader<'m> {
             if buckets.is_empty() {
                 break;
             }
-            for bucket in buckets {
-                builder.add(bucket.patients, &bucket.rows);
-            }
+            let stretches: Vec<_> = buckets
+                .iter()
+                .map(|bucket| (bucket.patients.clone(), bucket.rows.as_slice()))
+                .collect();
+            builder.add(&stretches);
         }
         drop(grouped);
         let Built {
