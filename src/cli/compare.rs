@@ -2,7 +2,7 @@
 //! summary each paper would report, agreement of every pair (kappa), and
 //! the discordant patients with the clause that splits them.
 
-use super::eval::{run_files, Run, States};
+use super::eval::{run_files, Run};
 use super::inputs::DataArgs;
 use super::output::{write_aligned, write_rows, Cell, Format};
 use super::EXIT_INVALID;
@@ -76,8 +76,7 @@ pub fn compare_files(args: &CohortArgs) -> Result<(Run, Comparison), ExitCode> {
             eprintln!("error: {e}");
             ExitCode::from(super::EXIT_USAGE)
         })?;
-    let run =
-        run_files(&args.rules, &args.inputs, States::Keep).ok_or(ExitCode::from(EXIT_INVALID))?;
+    let run = run_files(&args.rules, &args.inputs).ok_or(ExitCode::from(EXIT_INVALID))?;
     let comparison = compare(
         &run.evaluated(),
         &run.loaded.dataset,

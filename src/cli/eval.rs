@@ -5,7 +5,8 @@ use super::inputs::{self, DataArgs};
 use super::output::{write_streamed, CellRef, Format, Rows};
 use super::{print_diagnostics, EXIT_INVALID};
 use crate::check::{check_source, Options};
-use crate::eval::{evaluate_all, summarize_all, PatientOutcome};
+use crate::data::{Dataset, Loaded};
+use crate::eval::{evaluate_all, summarize_all, PatientOutcome, Summaries};
 use crate::plan::{compile, Plan};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -40,15 +41,6 @@ pub enum Level {
     Patient,
     /// One row per criteria file, patient and assessment day.
     Timeline,
-}
-
-/// Whether outcomes keep the state of every assessment day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum States {
-    /// Keep them (timelines, comparisons, reports).
-    Keep,
-    /// Leave them out (one row per patient).
-    Drop,
 }
 
 /// A compiled criteria file and the stem that names it in results.
@@ -119,7 +111,23 @@ impl Run {
 /// Compile the files, load the data and evaluate every file over it, with a
 /// progress bar on stderr when it is a terminal; `None` after printing the
 /// diagnostics of invalid input.
-pub fn run_files(rules: &[PathBuf], inputs: &DataArgs, states: States) -> Option<Run> {
+pub fn run_files(rules: &[PathBuf], inputs: &DataArgs) -> Option<Run> {
+    let (compiled, loaded, outcomes) = evaluate_files(rules, inputs, evaluate_all)?;
+    Some(Run {
+        compiled,
+        loaded,
+        outcomes,
+    })
+}
+
+/// Compile the files, load the data and evaluate every file over it with
+/// `evaluate` (see [`run_files`]): the files, the data and each file's
+/// results.
+fn evaluate_files<T>(
+    rules: &[PathBuf],
+    inputs: &DataArgs,
+    evaluate: impl Fn(&Plan, &Dataset) -> T,
+) -> Option<(Vec<Compiled>, Loaded, Vec<T>)> {
     let compiled = compile_all(rules)?;
     let loaded = inputs::load(inputs).ok()?;
     // Shown only once the work has taken more than a second, and only on a
@@ -134,13 +142,10 @@ pub fn run_files(rules: &[PathBuf], inputs: &DataArgs, states: States) -> Option
     );
     progress.set_message("evaluating");
     let started = std::time::Instant::now();
-    let outcomes = compiled
+    let results = compiled
         .iter()
         .map(|c| {
-            let o = match states {
-                States::Keep => evaluate_all(&c.plan, &loaded.dataset),
-                States::Drop => summarize_all(&c.plan, &loaded.dataset),
-            };
+            let o = evaluate(&c.plan, &loaded.dataset);
             if progress.is_hidden() && started.elapsed() > std::time::Duration::from_secs(1) {
                 progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             }
@@ -149,42 +154,51 @@ pub fn run_files(rules: &[PathBuf], inputs: &DataArgs, states: States) -> Option
         })
         .collect();
     progress.finish_and_clear();
-    Some(Run {
-        compiled,
-        loaded,
-        outcomes,
-    })
+    Some((compiled, loaded, results))
 }
 
 /// Run `eval`.
 pub fn run(args: &Args) -> ExitCode {
-    // Rows per patient need no state per day: not keeping them saves most
-    // of the memory evaluation takes.
-    let states = match args.level {
-        Level::Patient => States::Drop,
-        Level::Timeline => States::Keep,
-    };
-    let Some(run) = run_files(&args.rules, &args.inputs, states) else {
-        return ExitCode::from(EXIT_INVALID);
-    };
-    let results: Vec<(&Compiled, &[PatientOutcome])> = run
-        .compiled
-        .iter()
-        .zip(&run.outcomes)
-        .map(|(c, o)| (c, o.as_slice()))
-        .collect();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = match args.level {
-        Level::Patient => write_streamed(&mut out, args.format, &PatientRows::new(&results)),
-        Level::Timeline => write_streamed(&mut out, args.format, &TimelineRows::new(&results)),
+        // Rows per patient need no state per day, nor names per patient:
+        // summaries take a small part of the memory and time.
+        Level::Patient => {
+            let Some((compiled, loaded, summaries)) =
+                evaluate_files(&args.rules, &args.inputs, summarize_all)
+            else {
+                return ExitCode::from(EXIT_INVALID);
+            };
+            let results: Vec<(&Compiled, &Summaries)> = compiled.iter().zip(&summaries).collect();
+            let rows = PatientRows::new(&results);
+            let written = write_streamed(&mut out, args.format, &rows);
+            drop(rows);
+            drop(results);
+            // The process ends here: freeing the dataset, millions of small
+            // allocations, would only delay the exit (the OS reclaims it all).
+            std::mem::forget((compiled, loaded, summaries));
+            written
+        }
+        Level::Timeline => {
+            let Some(run) = run_files(&args.rules, &args.inputs) else {
+                return ExitCode::from(EXIT_INVALID);
+            };
+            let results: Vec<(&Compiled, &[PatientOutcome])> = run
+                .compiled
+                .iter()
+                .zip(&run.outcomes)
+                .map(|(c, o)| (c, o.as_slice()))
+                .collect();
+            let written = write_streamed(&mut out, args.format, &TimelineRows::new(&results));
+            drop(results);
+            // As above, and the outcomes too.
+            std::mem::forget(run);
+            written
+        }
     };
     // A closed pipe (`| head`) is not an error of the data.
     let _ = written.and_then(|()| out.flush());
-    drop(results);
-    // The process ends here: freeing the dataset and the outcomes, millions
-    // of small allocations, would only delay the exit (the OS reclaims it all).
-    std::mem::forget(run);
     ExitCode::SUCCESS
 }
 
@@ -192,8 +206,10 @@ pub fn run(args: &Args) -> ExitCode {
 /// first day and each phenotype, in the order files declare them (the
 /// union over the files, empty where a file has no such column).
 pub struct PatientRows<'a> {
-    results: &'a [(&'a Compiled, &'a [PatientOutcome])],
+    results: &'a [(&'a Compiled, &'a Summaries)],
     header: Vec<String>,
+    /// Per file, the names of its states (see [`States`]).
+    states: Vec<States>,
 }
 
 /// The columns every patient row starts with.
@@ -207,9 +223,49 @@ const PATIENT_FIXED: [&str; 7] = [
     "followup_days",
 ];
 
+/// A file's state names, made once: each category's, and with the doubt
+/// mark (`PR?`).
+struct States {
+    sure: Vec<String>,
+    uncertain: Vec<String>,
+}
+
+impl States {
+    fn of(plan: &Plan) -> States {
+        let names = |uncertain| {
+            (0..plan.categories.len())
+                .map(|k| PatientOutcome::state_name_of(plan, Some(k), uncertain))
+                .collect()
+        };
+        States {
+            sure: names(false),
+            uncertain: names(true),
+        }
+    }
+
+    /// The best response's name (`NE` for none).
+    fn best(&self, category: Option<usize>) -> &str {
+        category
+            .and_then(|k| self.sure.get(k))
+            .map_or(crate::eval::outcome::NE, String::as_str)
+    }
+
+    /// A state's name (`PR?` when uncertain, `NE` for none).
+    fn state(&self, category: Option<usize>, uncertain: bool) -> &str {
+        let names = if uncertain {
+            &self.uncertain
+        } else {
+            &self.sure
+        };
+        category
+            .and_then(|k| names.get(k))
+            .map_or(crate::eval::outcome::NE, String::as_str)
+    }
+}
+
 impl<'a> PatientRows<'a> {
     /// The rows of `results`, one per file and patient.
-    pub fn new(results: &'a [(&'a Compiled, &'a [PatientOutcome])]) -> Self {
+    pub fn new(results: &'a [(&'a Compiled, &'a Summaries)]) -> Self {
         let mut header: Vec<String> = PATIENT_FIXED.map(String::from).to_vec();
         for (c, _) in results {
             for &e in &c.plan.events {
@@ -233,7 +289,12 @@ impl<'a> PatientRows<'a> {
                 }
             }
         }
-        PatientRows { results, header }
+        let states = results.iter().map(|(c, _)| States::of(&c.plan)).collect();
+        PatientRows {
+            results,
+            header,
+            states,
+        }
     }
 }
 
@@ -248,53 +309,49 @@ impl Rows for PatientRows<'_> {
     ) -> std::io::Result<()> {
         let header = &self.header;
         let mut row: Vec<CellRef<'_>> = Vec::with_capacity(header.len());
-        for (c, outcomes) in self.results {
+        for ((c, summaries), states) in self.results.iter().zip(&self.states) {
             // Each event's and phenotype's column, found once per file: the
-            // outcomes list them in the plan's order.
-            let columns = |named: &[usize], column: &dyn Fn(&str) -> Option<usize>| {
-                named
-                    .iter()
-                    .map(|&i| {
-                        let name = c.plan.named.get(i).map_or("", |n| n.name.as_str());
-                        (name, column(name))
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let events = columns(&c.plan.events, &|name| self.count_column(name));
-            let phenotypes = columns(&c.plan.phenotypes, &|name| self.phenotype_column(name));
-            for o in *outcomes {
+            // summaries list them in the plan's order.
+            let name = |i: usize| c.plan.named.get(i).map_or("", |n| n.name.as_str());
+            let events: Vec<Option<usize>> = c
+                .plan
+                .events
+                .iter()
+                .map(|&i| self.count_column(name(i)))
+                .collect();
+            let phenotypes: Vec<Option<usize>> = c
+                .plan
+                .phenotypes
+                .iter()
+                .map(|&i| self.phenotype_column(name(i)))
+                .collect();
+            for s in summaries.iter() {
+                let o = s.summary;
                 row.clear();
                 row.extend([
                     CellRef::Text(&c.stem),
-                    CellRef::Text(&o.patient),
-                    CellRef::Text(&o.best_response),
+                    CellRef::Text(s.id),
+                    CellRef::Text(states.best(o.best)),
                     CellRef::int(o.best_response_day),
                     CellRef::int(o.first_remission_day),
                     o.last_state
-                        .as_deref()
-                        .map_or(CellRef::Empty, CellRef::Text),
+                        .map_or(CellRef::Empty, |(category, uncertain)| {
+                            CellRef::Text(states.state(category, uncertain))
+                        }),
                     CellRef::int(o.followup_days),
                 ]);
                 row.resize(header.len(), CellRef::Empty);
-                for (j, e) in o.events.iter().enumerate() {
-                    let column = match events.get(j) {
-                        Some(&(name, k)) if name == e.name => k,
-                        _ => self.count_column(&e.name),
-                    };
+                for (e, &column) in s.events.iter().zip(&events) {
                     if let Some(k) = column {
                         if let Some(cell) = row.get_mut(k) {
-                            *cell = CellRef::Int(e.days.len() as i64);
+                            *cell = CellRef::Int(e.count as i64);
                         }
                         if let Some(cell) = row.get_mut(k + 1) {
-                            *cell = CellRef::int(e.days.first().copied());
+                            *cell = CellRef::int(e.first_day);
                         }
                     }
                 }
-                for (j, (name, truth)) in o.phenotypes.iter().enumerate() {
-                    let column = match phenotypes.get(j) {
-                        Some(&(known, k)) if known == name => k,
-                        _ => self.phenotype_column(name),
-                    };
+                for (truth, &column) in s.phenotypes.iter().zip(&phenotypes) {
                     if let Some(cell) = column.and_then(|k| row.get_mut(k)) {
                         *cell = CellRef::Text(truth.word());
                     }

@@ -137,24 +137,52 @@ pub fn write_streamed(out: &mut impl Write, format: Format, rows: &dyn Rows) -> 
 fn write_csv(out: &mut impl Write, rows: &dyn Rows) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(rows.header()).map_err(io::Error::other)?;
-    let mut text = String::new();
+    let mut digits = Digits::default();
     rows.each(&mut |row| {
         for &cell in row {
             let field = match cell {
                 CellRef::Text(s) => s,
                 CellRef::Bool(b) => bool_text(b),
                 CellRef::Empty => "",
-                CellRef::Int(_) => {
-                    text.clear();
-                    cell.push_text(&mut text);
-                    &text
-                }
+                CellRef::Int(n) => digits.of(n),
             };
             w.write_field(field).map_err(io::Error::other)?;
         }
         w.write_record(None::<&[u8]>).map_err(io::Error::other)
     })?;
     w.flush()
+}
+
+/// Room for a whole number written in decimal: what `Display` writes for
+/// an `i64`, without the formatting machinery (a CSV cell in ten is one).
+#[derive(Default)]
+struct Digits {
+    text: [u8; 20],
+}
+
+impl Digits {
+    /// `n` in decimal, with a `-` when negative.
+    fn of(&mut self, n: i64) -> &str {
+        let mut k = self.text.len();
+        let mut rest = n.unsigned_abs();
+        for slot in self.text.iter_mut().rev() {
+            // A digit is below 10: the cast keeps it whole.
+            *slot = b'0' + (rest % 10) as u8;
+            k -= 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            k -= 1;
+            if let Some(slot) = self.text.get_mut(k) {
+                *slot = b'-';
+            }
+        }
+        // Only ASCII digits and `-` were written.
+        std::str::from_utf8(self.text.get(k..).unwrap_or_default()).unwrap_or_default()
+    }
 }
 
 /// One row as a JSON object. `keys` are (name, column) in the order of a
@@ -288,4 +316,24 @@ pub fn write_aligned<H: AsRef<str>, C: AsRef<str>, R: AsRef<[C]>>(
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_what_display_writes() {
+        let mut digits = Digits::default();
+        let mut values = vec![0, 1, -1, 9, -9, 10, -10, i64::MAX, i64::MIN, i64::MIN + 1];
+        let mut power = 1i64;
+        while let Some(next) = power.checked_mul(10) {
+            values.extend([power - 1, power, power + 1, -power, 1 - power, -power - 1]);
+            power = next;
+        }
+        values.extend((-2000..2000).map(|k| k * 7919));
+        for n in values {
+            assert_eq!(digits.of(n), n.to_string());
+        }
+    }
 }

@@ -5,6 +5,7 @@
 use super::engine::{Engine, Mode};
 use super::memo::Buffers as EngineBuffers;
 use super::prepare::{prepare_with, Buffers as PrepareBuffers, NoIndex, Prepared};
+use super::summary::Summary;
 use super::truth::Truth;
 use crate::data::Patient;
 use crate::plan::{NamedId, NodeId, Plan};
@@ -66,6 +67,12 @@ impl PatientOutcome {
     pub fn state_name(plan: &Plan, state: &DayState) -> String {
         state_name(plan, state.category, state.uncertain)
     }
+
+    /// The name of a state given by its category (`None` is `NE`) and
+    /// doubt.
+    pub fn state_name_of(plan: &Plan, category: Option<usize>, uncertain: bool) -> String {
+        state_name(plan, category, uncertain)
+    }
 }
 
 fn state_name(plan: &Plan, category: Option<usize>, uncertain: bool) -> String {
@@ -90,7 +97,7 @@ pub struct Workspace {
 
 /// The response lines' truths of one patient, and a day's unknown lines.
 #[derive(Debug, Default)]
-struct Lines {
+pub(super) struct Lines {
     /// Per day, each response line's truth (`None`: `otherwise`).
     lines: Vec<Option<Truth>>,
     unknown: Vec<usize>,
@@ -117,27 +124,36 @@ fn evaluate_in(
     workspace: &mut Workspace,
     keep_states: bool,
 ) -> PatientOutcome {
-    match prepare_with(plan, patient, &mut workspace.prepare) {
-        Ok(prepared) => {
-            let mut engine =
-                Engine::with_buffers(plan, &prepared, std::mem::take(&mut workspace.engine));
-            let result = outcome(
-                plan,
-                &prepared,
-                &mut engine,
-                &mut workspace.lines,
-                keep_states,
-            );
-            workspace.engine = engine.into_buffers();
-            prepared.recycle(&mut workspace.prepare);
-            result
-        }
+    let mut states = Vec::new();
+    let evaluated = with_engine(plan, patient, workspace, |p, engine, lines| {
+        let keep = keep_states.then_some(&mut states);
+        let summary = summary(plan, p, engine, lines, keep);
+        outcome(plan, p, engine, summary, states)
+    });
+    match evaluated {
+        Ok(outcome) => outcome,
         Err(NoIndex::DrugNeverGiven(drug)) => not_evaluable(
             plan,
             patient,
             format!("no `{drug}` in the treatments table: the index (day 0) is unknown"),
         ),
     }
+}
+
+/// Prepare a patient, run `f` on the prepared patient and an engine over
+/// it, and give the buffers back to the workspace.
+pub(super) fn with_engine<T>(
+    plan: &Plan,
+    patient: &Patient,
+    workspace: &mut Workspace,
+    f: impl FnOnce(&Prepared<'_>, &mut Engine<'_>, &mut Lines) -> T,
+) -> Result<T, NoIndex> {
+    let prepared = prepare_with(plan, patient, &mut workspace.prepare)?;
+    let mut engine = Engine::with_buffers(plan, &prepared, std::mem::take(&mut workspace.engine));
+    let result = f(&prepared, &mut engine, &mut workspace.lines);
+    workspace.engine = engine.into_buffers();
+    prepared.recycle(&mut workspace.prepare);
+    Ok(result)
 }
 
 fn not_evaluable(plan: &Plan, patient: &Patient, note: String) -> PatientOutcome {
@@ -168,13 +184,16 @@ fn not_evaluable(plan: &Plan, patient: &Patient, note: String) -> PatientOutcome
     }
 }
 
-fn outcome(
+/// What a prepared patient's days add up to, names left in the plan (its
+/// events and phenotypes are asked of the engine apart); each day's state
+/// (with the reasons for doubt) into `states` when given.
+pub(super) fn summary(
     plan: &Plan,
     p: &Prepared<'_>,
     engine: &mut Engine<'_>,
     workspace: &mut Lines,
-    keep_states: bool,
-) -> PatientOutcome {
+    mut states: Option<&mut Vec<DayState>>,
+) -> Summary {
     // Every line's truths, day by day, read once from the engine.
     let width = plan.categories.len();
     let Lines { lines, unknown } = workspace;
@@ -188,8 +207,7 @@ fn outcome(
             }
         }
     }
-    let mut states: Vec<DayState> = Vec::new();
-    if keep_states {
+    if let Some(states) = states.as_deref_mut() {
         states.reserve_exact(p.days.len());
     }
     // The best category and the first day it was reached; the state on the
@@ -208,7 +226,7 @@ fn outcome(
         if p.followup.is_some_and(|f| day <= f) {
             last = Some((category, uncertain));
         }
-        if keep_states {
+        if let Some(states) = states.as_deref_mut() {
             states.push(DayState {
                 day,
                 category,
@@ -219,10 +237,6 @@ fn outcome(
     }
 
     let otherwise = plan.categories.len().checked_sub(1);
-    let best_response = best
-        .and_then(|(c, _)| plan.categories.get(c))
-        .and_then(|&n| plan.named.get(n))
-        .map_or_else(|| NE.to_string(), |n| n.name.clone());
     let best_is_otherwise = best.is_some_and(|(c, _)| Some(c) == otherwise)
         && otherwise.is_some_and(|k| line_body(plan, k).is_none());
     let best_response_day = match best {
@@ -236,7 +250,30 @@ fn outcome(
             .position(|t| *t == Truth::True)
             .and_then(|i| p.days.get(i).copied())
     });
-    let last_state = last.map(|(category, uncertain)| state_name(plan, category, uncertain));
+    Summary {
+        best: best.map(|(c, _)| c),
+        best_response_day,
+        first_remission_day,
+        last_state: last,
+        followup_days: p.followup,
+    }
+}
+
+fn outcome(
+    plan: &Plan,
+    p: &Prepared<'_>,
+    engine: &mut Engine<'_>,
+    summary: Summary,
+    states: Vec<DayState>,
+) -> PatientOutcome {
+    let best_response = summary
+        .best
+        .and_then(|c| plan.categories.get(c))
+        .and_then(|&n| plan.named.get(n))
+        .map_or_else(|| NE.to_string(), |n| n.name.clone());
+    let last_state = summary
+        .last_state
+        .map(|(category, uncertain)| state_name(plan, category, uncertain));
     let events = plan
         .events
         .iter()
@@ -254,10 +291,10 @@ fn outcome(
         patient: p.patient.id.clone(),
         states,
         best_response,
-        best_response_day,
-        first_remission_day,
+        best_response_day: summary.best_response_day,
+        first_remission_day: summary.first_remission_day,
         last_state,
-        followup_days: p.followup,
+        followup_days: summary.followup_days,
         events,
         phenotypes,
         note: None,
