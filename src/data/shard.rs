@@ -231,6 +231,20 @@ impl ShardOutput {
     /// time (read in order, a later row would have been a bad row: only
     /// reading them in order tells which).
     pub fn kinds_conflict(base: &[Option<TimeKind>], shards: &[&ShardOutput]) -> bool {
+        // Usually every patient's time is of one kind: then none can
+        // disagree, and the patients need not be matched up.
+        let mut kinds = base.iter().flatten().copied().chain(
+            shards
+                .iter()
+                .flat_map(|s| s.kinds.iter().chain(&s.new_kinds).flatten().copied()),
+        );
+        if let Some(first) = kinds.next() {
+            if kinds.all(|k| k == first) {
+                return false;
+            }
+        } else {
+            return false;
+        }
         let mut merged = base.to_vec();
         let mut new: rustc_hash::FxHashMap<&str, TimeKind> = rustc_hash::FxHashMap::default();
         for shard in shards {
