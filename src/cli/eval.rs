@@ -307,10 +307,28 @@ impl Rows for PatientRows<'_> {
         &self,
         f: &mut dyn FnMut(&[CellRef<'_>]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
+        (0..self.parts()).try_for_each(|part| self.each_in(part, f))
+    }
+
+    /// A part a block of one file's summaries.
+    fn parts(&self) -> usize {
+        self.results.iter().map(|(_, s)| s.blocks()).sum()
+    }
+
+    fn each_in(
+        &self,
+        part: usize,
+        f: &mut dyn FnMut(&[CellRef<'_>]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let header = &self.header;
         let mut row: Vec<CellRef<'_>> = Vec::with_capacity(header.len());
+        let mut first = 0;
         for ((c, summaries), states) in self.results.iter().zip(&self.states) {
-            // Each event's and phenotype's column, found once per file: the
+            let Some(block) = part.checked_sub(first).filter(|&k| k < summaries.blocks()) else {
+                first += summaries.blocks();
+                continue;
+            };
+            // Each event's and phenotype's column, found once per part: the
             // summaries list them in the plan's order.
             let name = |i: usize| c.plan.named.get(i).map_or("", |n| n.name.as_str());
             let events: Vec<Option<usize>> = c
@@ -325,7 +343,7 @@ impl Rows for PatientRows<'_> {
                 .iter()
                 .map(|&i| self.phenotype_column(name(i)))
                 .collect();
-            for s in summaries.iter() {
+            for s in summaries.block(block) {
                 let o = s.summary;
                 row.clear();
                 row.extend([
@@ -358,6 +376,7 @@ impl Rows for PatientRows<'_> {
                 }
                 f(&row)?;
             }
+            return Ok(());
         }
         Ok(())
     }

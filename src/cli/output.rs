@@ -86,11 +86,29 @@ impl serde::Serialize for CellRef<'_> {
 /// Rows made on demand and handed out one at a time, so that large results
 /// are written without first being held as cells. Every call walks the
 /// same rows in the same order (the aligned table walks them twice).
-pub trait Rows {
+pub trait Rows: Sync {
     /// The column names.
     fn header(&self) -> &[String];
     /// Call `f` on each row in turn, stopping at its first error.
     fn each(&self, f: &mut dyn FnMut(&[CellRef<'_>]) -> io::Result<()>) -> io::Result<()>;
+    /// How many parts the rows come in (consecutive rows each; [`Rows::each_in`]),
+    /// so that parts can be written side by side.
+    fn parts(&self) -> usize {
+        1
+    }
+    /// Call `f` on each row of part `part` in turn (all rows for the one
+    /// part of rows that are not cut), stopping at its first error.
+    fn each_in(
+        &self,
+        part: usize,
+        f: &mut dyn FnMut(&[CellRef<'_>]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if part == 0 {
+            self.each(f)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Rows already held as cells.
@@ -134,11 +152,41 @@ pub fn write_streamed(out: &mut impl Write, format: Format, rows: &dyn Rows) -> 
     }
 }
 
+/// How many parts of rows are made into CSV text at a time, side by side:
+/// what is held at once.
+const PARTS_AT_ONCE: usize = 64;
+
 fn write_csv(out: &mut impl Write, rows: &dyn Rows) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = csv::Writer::from_writer(&mut *out);
     w.write_record(rows.header()).map_err(io::Error::other)?;
+    w.flush()?;
+    drop(w);
+    let parts: Vec<usize> = (0..rows.parts()).collect();
+    for window in parts.chunks(PARTS_AT_ONCE) {
+        use rayon::prelude::*;
+        let texts: Vec<io::Result<Vec<u8>>> = window
+            .par_iter()
+            .map(|&part| {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                write_csv_rows(&mut w, rows, part)?;
+                w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+            })
+            .collect();
+        for text in texts {
+            out.write_all(&text?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Write part `part` of the rows as CSV records.
+fn write_csv_rows<W: Write>(
+    w: &mut csv::Writer<W>,
+    rows: &dyn Rows,
+    part: usize,
+) -> io::Result<()> {
     let mut digits = Digits::default();
-    rows.each(&mut |row| {
+    rows.each_in(part, &mut |row| {
         for &cell in row {
             let field = match cell {
                 CellRef::Text(s) => s,
@@ -321,6 +369,78 @@ pub fn write_aligned<H: AsRef<str>, C: AsRef<str>, R: AsRef<[C]>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows cut into parts of `per_part` rows.
+    struct Cut<'a> {
+        held: Held<'a>,
+        per_part: usize,
+    }
+
+    impl Rows for Cut<'_> {
+        fn header(&self) -> &[String] {
+            self.held.header
+        }
+
+        fn each(&self, f: &mut dyn FnMut(&[CellRef<'_>]) -> io::Result<()>) -> io::Result<()> {
+            self.held.each(f)
+        }
+
+        fn parts(&self) -> usize {
+            self.held.rows.len().div_ceil(self.per_part)
+        }
+
+        fn each_in(
+            &self,
+            part: usize,
+            f: &mut dyn FnMut(&[CellRef<'_>]) -> io::Result<()>,
+        ) -> io::Result<()> {
+            let start = (part * self.per_part).min(self.held.rows.len());
+            let end = (start + self.per_part).min(self.held.rows.len());
+            let held = Held {
+                header: self.held.header,
+                rows: &self.held.rows[start..end],
+            };
+            held.each(f)
+        }
+    }
+
+    #[test]
+    fn csv_written_in_parts_is_csv_written_whole() {
+        let header = vec!["a".to_string(), "b, quoted".to_string()];
+        let rows: Vec<Vec<Cell>> = (0..200)
+            .map(|i| {
+                vec![
+                    Cell::Text(format!("{}", i - 100)),
+                    Cell::Text(format!("x\"{i}")),
+                ]
+            })
+            .collect();
+        let mut whole = Vec::new();
+        write_streamed(
+            &mut whole,
+            Format::Csv,
+            &Held {
+                header: &header,
+                rows: &rows,
+            },
+        )
+        .expect("written");
+        for per_part in [1, 7, 64, 200, 500] {
+            let cut = Cut {
+                held: Held {
+                    header: &header,
+                    rows: &rows,
+                },
+                per_part,
+            };
+            let mut parts = Vec::new();
+            write_streamed(&mut parts, Format::Csv, &cut).expect("written");
+            assert_eq!(
+                String::from_utf8_lossy(&parts),
+                String::from_utf8_lossy(&whole)
+            );
+        }
+    }
 
     #[test]
     fn digits_are_what_display_writes() {

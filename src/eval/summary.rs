@@ -96,28 +96,32 @@ impl Summaries {
 
     /// The summaries in patient order.
     pub fn iter(&self) -> impl Iterator<Item = SummaryRef<'_>> + '_ {
+        (0..self.blocks.len()).flat_map(move |k| self.block(k))
+    }
+
+    /// How many blocks of consecutive patients the summaries are kept in.
+    pub fn blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// The summaries of block `k`'s patients, in patient order.
+    pub fn block(&self, k: usize) -> impl Iterator<Item = SummaryRef<'_>> + '_ {
         let (e, f) = (self.events, self.phenotypes);
-        self.blocks
-            .iter()
-            .flat_map(move |b| {
-                let mut start = 0;
-                b.patients.iter().enumerate().map(move |(j, summary)| {
-                    let end = b.id_ends.get(j).copied().unwrap_or(start);
-                    let id = b.ids.get(start..end).unwrap_or_default();
-                    start = end;
-                    let events = b.events.get(j * e..(j + 1) * e).unwrap_or_default();
-                    let phenotypes = b.phenotypes.get(j * f..(j + 1) * f).unwrap_or_default();
-                    (id, summary, events, phenotypes)
-                })
+        self.blocks.get(k).into_iter().flat_map(move |b| {
+            let mut start = 0;
+            b.patients.iter().enumerate().map(move |(j, summary)| {
+                let end = b.id_ends.get(j).copied().unwrap_or(start);
+                let id = b.ids.get(start..end).unwrap_or_default();
+                start = end;
+                SummaryRef {
+                    patient: k * BLOCK + j,
+                    id,
+                    summary,
+                    events: b.events.get(j * e..(j + 1) * e).unwrap_or_default(),
+                    phenotypes: b.phenotypes.get(j * f..(j + 1) * f).unwrap_or_default(),
+                }
             })
-            .enumerate()
-            .map(|(patient, (id, summary, events, phenotypes))| SummaryRef {
-                patient,
-                id,
-                summary,
-                events,
-                phenotypes,
-            })
+        })
     }
 }
 
