@@ -229,11 +229,12 @@ impl Grouped {
 #[derive(Default)]
 struct Scratch {
     keys: Vec<u64>,
+    wide_keys: Vec<u128>,
     rows: Vec<Staged>,
 }
 
 /// The most rows a patient may have for their keys to carry their place
-/// in 8 bits.
+/// in 8 bits of a `u64`.
 const KEYED_ROWS: usize = 256;
 
 /// Sort the rows of `patients` into timeline order: partitioned by
@@ -261,38 +262,68 @@ fn sort_by_patient(
 
 /// Sort one patient's rows. Comparing whole rows mispredicts a branch
 /// every other time on rows in no order; instead each row's `primary`
-/// number, with its place in the low 8 bits, is sorted as a plain
-/// integer (without branches), and only rows with the same primary
-/// number are compared by `order`.
+/// number, with its place below it, is sorted as a plain integer (a
+/// `u64` with the place in 8 bits for up to 256 rows, else a `u128`), and
+/// only rows with the same primary number are compared by `order`.
 fn sort_patient(
     rows: &mut [Staged],
     scratch: &mut Scratch,
     primary: &impl Fn(&Staged) -> u64,
     order: &impl Fn(&Staged, &Staged) -> std::cmp::Ordering,
 ) {
-    if rows.len() > KEYED_ROWS {
-        rows.sort_unstable_by(order);
-        return;
+    if rows.len() <= KEYED_ROWS {
+        scratch.keys.clear();
+        scratch.keys.extend(
+            rows.iter()
+                .enumerate()
+                .map(|(place, row)| (primary(row) << 8) | place as u64),
+        );
+        sort_keyed(
+            rows,
+            &mut scratch.keys,
+            &mut scratch.rows,
+            |k| (k >> 8, (k & 0xff) as usize),
+            order,
+        );
+    } else {
+        scratch.wide_keys.clear();
+        scratch.wide_keys.extend(
+            rows.iter()
+                .enumerate()
+                .map(|(place, row)| (u128::from(primary(row)) << 64) | place as u128),
+        );
+        sort_keyed(
+            rows,
+            &mut scratch.wide_keys,
+            &mut scratch.rows,
+            |k| ((k >> 64) as u64, k as u64 as usize),
+            order,
+        );
     }
-    let keys = &mut scratch.keys;
-    keys.clear();
-    keys.extend(
-        rows.iter()
-            .enumerate()
-            .map(|(place, row)| (primary(row) << 8) | place as u64),
-    );
-    keys.sort_unstable();
-    let row_at = |key: u64| rows.get((key & 0xff) as usize);
+}
+
+/// Sort `rows` by `sorted`'s keys (one a row, in order), each made of a
+/// primary number and the row's place ([`sort_patient`]), ties broken by
+/// `order`; `moved` is room for the rows in their new order.
+fn sort_keyed<K: Copy + Ord>(
+    rows: &mut [Staged],
+    sorted: &mut [K],
+    moved: &mut Vec<Staged>,
+    split: impl Fn(K) -> (u64, usize),
+    order: &impl Fn(&Staged, &Staged) -> std::cmp::Ordering,
+) {
+    sorted.sort_unstable();
+    let row_at = |key: K| rows.get(split(key).1);
     let mut start = 0;
-    while start < keys.len() {
-        let same = keys
+    while let Some(&first) = sorted.get(start) {
+        let same = sorted
             .get(start..)
             .unwrap_or_default()
             .iter()
-            .take_while(|&&k| keys.get(start).is_some_and(|&s| s >> 8 == k >> 8))
+            .take_while(|&&k| split(k).0 == split(first).0)
             .count();
         if same > 1 {
-            if let Some(tied) = keys.get_mut(start..start + same) {
+            if let Some(tied) = sorted.get_mut(start..start + same) {
                 tied.sort_unstable_by(|&a, &b| match (row_at(a), row_at(b)) {
                     (Some(a), Some(b)) => order(a, b),
                     _ => std::cmp::Ordering::Equal,
@@ -301,11 +332,9 @@ fn sort_patient(
         }
         start += same.max(1);
     }
-    scratch.rows.clear();
-    scratch
-        .rows
-        .extend(keys.iter().filter_map(|&key| row_at(key).copied()));
-    for (slot, row) in rows.iter_mut().zip(&scratch.rows) {
+    moved.clear();
+    moved.extend(sorted.iter().filter_map(|&key| row_at(key).copied()));
+    for (slot, row) in rows.iter_mut().zip(moved.iter()) {
         *slot = *row;
     }
 }
@@ -448,6 +477,30 @@ mod tests {
             expected.sort_unstable();
             prop_assert_eq!(all, expected);
         }
+    }
+
+    /// A patient with more rows than a narrow key can number is sorted by
+    /// the wide key, ties (equal days) by the full order.
+    #[test]
+    fn a_patient_with_many_rows_is_sorted_too() {
+        let staged: Vec<Staged> = (0..700u32)
+            .map(|line| row(0, ((line * 7919) % 97) as i32 - 40, 1000 - line))
+            .collect();
+        let mut runs = Runs::default();
+        runs.push_run(staged.clone());
+        let mut grouped = runs.group(1);
+        let buckets = grouped.take_buckets(
+            1,
+            |r| u64::from(r.day() as u32 ^ (1 << 31)) << 24,
+            |a, b| key(a).cmp(&key(b)),
+        );
+        let got: Vec<_> = buckets
+            .iter()
+            .flat_map(|b| b.rows.iter().map(key))
+            .collect();
+        let mut expected: Vec<_> = staged.iter().map(key).collect();
+        expected.sort_unstable();
+        assert_eq!(got, expected);
     }
 
     #[test]
