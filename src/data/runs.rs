@@ -8,8 +8,8 @@
 //! Then the buckets are taken from the back of every run, one group of
 //! buckets at a time ([`Grouped::take_buckets`]): a bucket's rows are
 //! gathered, partitioned by patient, and each patient's few rows sorted
-//! into timeline order. Only the last sort compares whole rows, and only
-//! a patient's rows with each other, in cache; the rows a bucket took are
+//! into timeline order by one integer key (day, measure, unit), in cache;
+//! whole rows are compared only where keys tie. The rows a bucket took are
 //! cut from the runs, whose memory is given back as they shrink.
 
 use super::loader::Staged;
