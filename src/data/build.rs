@@ -37,7 +37,7 @@ struct Repeat {
     previous_line: u32,
 }
 
-/// What one piece of a stretch holds, in timeline order.
+/// What one stretch of rows holds, in timeline order.
 #[derive(Default)]
 struct Piece {
     /// Patients and how many rows (repeats left out) each has.
@@ -99,7 +99,7 @@ impl<'f, U: Fn(u16) -> u16 + Sync> Builder<'f, U> {
                 for (slot, row) in part.iter_mut().zip(rows.iter()) {
                     *slot = observation(row, factors, unit_id);
                 }
-                piece(rows, None, at)
+                piece(rows, at)
             })
             .collect();
         for piece in pieces {
@@ -134,11 +134,11 @@ impl<'f, U: Fn(u16) -> u16 + Sync> Builder<'f, U> {
     }
 }
 
-/// The piece `rows` (in timeline order, after `before`), the first at
-/// `base` among the observations.
-fn piece(rows: &[Staged], before: Option<&Staged>, base: usize) -> Piece {
+/// What a stretch's `rows` (in timeline order, all of their patients'
+/// rows) hold, the first at `base` among the observations.
+fn piece(rows: &[Staged], base: usize) -> Piece {
     let mut piece = Piece::default();
-    let mut previous = before;
+    let mut previous: Option<&Staged> = None;
     for (k, row) in rows.iter().enumerate() {
         match previous {
             Some(p) if p.same_row(row) => piece.repeats.push(Repeat {

