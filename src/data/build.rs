@@ -1,13 +1,17 @@
-//! From rows in timeline order (a bucket at a time, [`super::runs`]) to
-//! every timeline's observations, one after the other, on every core.
+//! From a bucket's rows in timeline order ([`super::runs`]) to its
+//! patients' timelines, on every core: one buffer holds every timeline's
+//! observations, and each bucket gets its own part of it, which the
+//! thread that put the bucket's rows in order fills straight from them.
 
 use super::loader::Staged;
+use super::runs::BucketSink;
 use super::{Observation, UnitId};
 use crate::measures::MEASURES;
 use rayon::prelude::*;
 use std::ops::Range;
 
-/// An observation not written yet.
+/// Room for an observation not written yet (and left so, at the end of
+/// a part, for each duplicate row).
 const UNWRITTEN: Observation = Observation {
     value: 0.0,
     original: 0.0,
@@ -16,193 +20,173 @@ const UNWRITTEN: Observation = Observation {
     measure: super::MeasureId::FIRST,
 };
 
-/// Every timeline, with what building them found.
+/// How rows become observations.
+pub(super) struct Convert<'f, U> {
+    /// Per measure and unit (`unit * MEASURES.len() + measure`), the
+    /// factor to the measure's canonical unit.
+    pub factors: &'f [f64],
+    /// The id each unit is renumbered to.
+    pub unit_id: U,
+}
+
+impl<U: Fn(u16) -> u16> Convert<'_, U> {
+    /// A row as an observation.
+    fn observation(&self, row: &Staged) -> Observation {
+        let unit = (self.unit_id)(row.unit);
+        let factor = self
+            .factors
+            .get(usize::from(unit) * MEASURES.len() + row.measure.index())
+            .copied()
+            .unwrap_or(1.0);
+        Observation {
+            day: row.day(),
+            value: row.original * factor,
+            original: row.original,
+            unit: UnitId(unit),
+            measure: row.measure,
+        }
+    }
+}
+
+/// Every timeline, with what making them found.
 #[derive(Debug, Default)]
 pub(super) struct Built {
-    /// Every timeline's observations, one after the other.
+    /// Every timeline's observations (with room left unused where rows
+    /// were duplicates).
     pub observations: Vec<Observation>,
     /// Per patient, where their observations are.
     pub ranges: Vec<Range<usize>>,
-    /// The exact duplicates, set aside, each with the line of the row it
+    /// The exact duplicates, each with the line of the first row it
     /// repeats (units renumbered like the observations').
     pub duplicates: Vec<(Staged, u32)>,
 }
 
-/// A row that repeats the one before it in timeline order.
-struct Repeat {
-    /// Its place among the observations before repeats are taken out.
-    at: usize,
-    row: Staged,
-    /// The line of the row before it.
-    previous_line: u32,
+/// Builds the timelines, a few buckets at a time.
+pub(super) struct Builder<'c, 'f, U> {
+    convert: &'c Convert<'f, U>,
+    built: Built,
 }
 
-/// What one stretch of rows holds, in timeline order.
-#[derive(Default)]
-struct Piece {
-    /// Patients and how many rows (repeats left out) each has.
-    runs: Vec<(u32, usize)>,
-    repeats: Vec<Repeat>,
+/// One bucket's part of the observations, while it is filled.
+pub(super) struct Part<'b, 'f, U> {
+    convert: &'b Convert<'f, U>,
+    patients: Range<usize>,
+    room: &'b mut [Observation],
+    /// Where `room` starts among the observations.
+    base: usize,
+    written: usize,
+    /// Per patient given so far, where their observations end in `room`.
+    ends: Vec<usize>,
+    duplicates: Vec<(Staged, u32)>,
 }
 
-/// Builds the timelines from their rows, given a stretch of patients at a
-/// time.
-pub(super) struct Builder<'f, U> {
-    observations: Vec<Observation>,
-    /// Per patient, how many observations (repeats left out).
-    counts: Vec<usize>,
-    repeats: Vec<Repeat>,
-    /// The stretches of patients, in the order given.
-    given: Vec<Range<usize>>,
-    /// Per measure and unit (`unit * MEASURES.len() + measure`), the
-    /// factor to the measure's canonical unit.
-    factors: &'f [f64],
-    /// The id each unit is renumbered to.
-    unit_id: U,
+/// What a filled part found.
+pub(super) struct Filled {
+    patients: Range<usize>,
+    base: usize,
+    ends: Vec<usize>,
+    duplicates: Vec<(Staged, u32)>,
 }
 
-impl<'f, U: Fn(u16) -> u16 + Sync> Builder<'f, U> {
+impl<'c, 'f, U: Fn(u16) -> u16 + Sync> Builder<'c, 'f, U> {
     /// A builder for `rows` rows of `patients` patients.
-    pub fn new(rows: usize, patients: usize, factors: &'f [f64], unit_id: U) -> Self {
+    pub fn new(rows: usize, patients: usize, convert: &'c Convert<'f, U>) -> Self {
         Builder {
-            observations: Vec::with_capacity(rows),
-            counts: vec![0; patients],
-            repeats: Vec::new(),
-            given: Vec::new(),
-            factors,
-            unit_id,
+            convert,
+            built: Built {
+                observations: Vec::with_capacity(rows),
+                ranges: vec![0..0; patients],
+                duplicates: Vec::new(),
+            },
         }
     }
 
-    /// Add stretches of patients with all their rows, each in timeline
-    /// order, side by side on every core.
-    pub fn add(&mut self, stretches: &[(Range<usize>, &[Staged])]) {
-        let base = self.observations.len();
-        let total: usize = stretches.iter().map(|(_, rows)| rows.len()).sum();
-        // Every row becomes an observation, repeats too: taking them out
-        // at the end (they are rare) lets each stretch write its own part.
-        self.observations.resize(base + total, UNWRITTEN);
-        let mut parts = Vec::with_capacity(stretches.len());
-        let mut rest = self.observations.get_mut(base..).unwrap_or_default();
-        let mut at = base;
-        for (_, rows) in stretches {
-            let (part, tail) = rest.split_at_mut(rows.len().min(rest.len()));
-            parts.push((part, at));
+    /// A part for each bucket (its patients and how many rows they have),
+    /// after the observations so far. The room is set aside on every core,
+    /// so that its pages are first touched side by side.
+    pub fn parts(&mut self, buckets: &[(Range<usize>, usize)]) -> Vec<Part<'_, 'f, U>> {
+        let convert = self.convert;
+        let observations = &mut self.built.observations;
+        let mut base = observations.len();
+        let total = buckets.iter().map(|(_, rows)| rows).sum();
+        observations.par_extend(rayon::iter::repeat_n(UNWRITTEN, total));
+        let mut rest = observations.get_mut(base..).unwrap_or_default();
+        let mut parts = Vec::with_capacity(buckets.len());
+        for (patients, rows) in buckets {
+            let (room, tail) = rest.split_at_mut((*rows).min(rest.len()));
             rest = tail;
-            at += rows.len();
+            parts.push(Part {
+                convert,
+                patients: patients.clone(),
+                base,
+                written: 0,
+                ends: Vec::with_capacity(patients.len()),
+                duplicates: Vec::new(),
+                room,
+            });
+            base += rows;
         }
-        let (factors, unit_id) = (self.factors, &self.unit_id);
-        let pieces: Vec<Piece> = stretches
-            .par_iter()
-            .zip(parts)
-            .map(|((_, rows), (part, at))| {
-                for (slot, row) in part.iter_mut().zip(rows.iter()) {
-                    *slot = observation(row, factors, unit_id);
+        parts
+    }
+
+    /// Keep what filled parts found.
+    pub fn keep(&mut self, filled: Vec<Filled>) {
+        for part in filled {
+            let mut start = part.base;
+            for (patient, end) in part.patients.zip(part.ends) {
+                let end = part.base + end;
+                if let Some(range) = self.built.ranges.get_mut(patient) {
+                    *range = start..end;
                 }
-                piece(rows, at)
-            })
-            .collect();
-        for piece in pieces {
-            for (patient, count) in piece.runs {
-                if let Some(slot) = self.counts.get_mut(patient as usize) {
-                    *slot += count;
-                }
+                start = end;
             }
-            self.repeats.extend(piece.repeats);
+            self.built.duplicates.extend(part.duplicates);
         }
-        self.given
-            .extend(stretches.iter().map(|(patients, _)| patients.clone()));
     }
 
     /// The timelines.
-    pub fn finish(mut self) -> Built {
-        let duplicates = take_out(&mut self.observations, self.repeats, &self.unit_id);
-        let mut ranges = vec![0..0; self.counts.len()];
-        let mut start = 0;
-        for patient in self.given.into_iter().flatten() {
-            let count = self.counts.get(patient).copied().unwrap_or(0);
-            if let Some(range) = ranges.get_mut(patient) {
-                *range = start..start + count;
+    pub fn finish(self) -> Built {
+        self.built
+    }
+}
+
+impl<U> Part<'_, '_, U> {
+    /// What the part found, once filled.
+    pub fn filled(self) -> Filled {
+        Filled {
+            patients: self.patients,
+            base: self.base,
+            ends: self.ends,
+            duplicates: self.duplicates,
+        }
+    }
+}
+
+impl<U: Fn(u16) -> u16> BucketSink for Part<'_, '_, U> {
+    /// A row that repeats the one before it is a duplicate, reported with
+    /// the line of the first of them.
+    fn patient<'r>(&mut self, _patient: usize, rows: impl Iterator<Item = &'r Staged>) {
+        let mut previous: Option<&Staged> = None;
+        let mut first_line = 0;
+        for row in rows {
+            match previous {
+                Some(p) if p.same_row(row) => {
+                    let mut repeat = *row;
+                    repeat.unit = (self.convert.unit_id)(repeat.unit);
+                    self.duplicates.push((repeat, first_line));
+                }
+                _ => {
+                    first_line = row.line;
+                    if let Some(slot) = self.room.get_mut(self.written) {
+                        *slot = self.convert.observation(row);
+                        self.written += 1;
+                    }
+                }
             }
-            start += count;
+            previous = Some(row);
         }
-        Built {
-            observations: self.observations,
-            ranges,
-            duplicates,
-        }
+        self.ends.push(self.written);
     }
-}
-
-/// What a stretch's `rows` (in timeline order, all of their patients'
-/// rows) hold, the first at `base` among the observations.
-fn piece(rows: &[Staged], base: usize) -> Piece {
-    let mut piece = Piece::default();
-    let mut previous: Option<&Staged> = None;
-    for (k, row) in rows.iter().enumerate() {
-        match previous {
-            Some(p) if p.same_row(row) => piece.repeats.push(Repeat {
-                at: base + k,
-                row: *row,
-                previous_line: p.line,
-            }),
-            _ => match piece.runs.last_mut() {
-                Some((patient, count)) if *patient == row.patient() => *count += 1,
-                _ => piece.runs.push((row.patient(), 1)),
-            },
-        }
-        previous = Some(row);
-    }
-    piece
-}
-
-/// A row as an observation.
-fn observation(row: &Staged, factors: &[f64], unit_id: impl Fn(u16) -> u16) -> Observation {
-    let unit = unit_id(row.unit);
-    let factor = factors
-        .get(usize::from(unit) * MEASURES.len() + row.measure.index())
-        .copied()
-        .unwrap_or(1.0);
-    Observation {
-        day: row.day(),
-        value: row.original * factor,
-        original: row.original,
-        unit: UnitId(unit),
-        measure: row.measure,
-    }
-}
-
-/// Take the repeats, in timeline order, out of `observations`; each
-/// repeat with the line of the first row it repeats.
-fn take_out(
-    observations: &mut Vec<Observation>,
-    repeats: Vec<Repeat>,
-    unit_id: impl Fn(u16) -> u16,
-) -> Vec<(Staged, u32)> {
-    if repeats.is_empty() {
-        return Vec::new();
-    }
-    let mut duplicates: Vec<(Staged, u32)> = Vec::with_capacity(repeats.len());
-    // A repeat of a repeat repeats the same first row.
-    let mut last: Option<(usize, u32)> = None;
-    for repeat in &repeats {
-        let first_line = match last {
-            Some((at, line)) if at + 1 == repeat.at => line,
-            _ => repeat.previous_line,
-        };
-        last = Some((repeat.at, first_line));
-        let mut row = repeat.row;
-        row.unit = unit_id(row.unit);
-        duplicates.push((row, first_line));
-    }
-    let mut next = repeats.iter().map(|r| r.at).peekable();
-    let mut at = 0;
-    observations.retain(|_| {
-        let repeated = next.next_if_eq(&at).is_some();
-        at += 1;
-        !repeated
-    });
-    duplicates
 }
 
 #[cfg(test)]
@@ -216,15 +200,47 @@ mod tests {
         row
     }
 
-    fn build(patients: usize, stretches: &[(Range<usize>, Vec<Staged>)]) -> Built {
-        let rows = stretches.iter().map(|(_, r)| r.len()).sum();
-        let mut builder = Builder::new(rows, patients, &[], |u| u);
-        let stretches: Vec<(Range<usize>, &[Staged])> = stretches
-            .iter()
-            .map(|(range, rows)| (range.clone(), rows.as_slice()))
-            .collect();
-        builder.add(&stretches);
+    /// Build from groups of buckets, each bucket its patients and their
+    /// rows in timeline order.
+    fn build(patients: usize, groups: &[Vec<(Range<usize>, Vec<Staged>)>]) -> Built {
+        let rows = groups.iter().flatten().map(|(_, r)| r.len()).sum();
+        let convert = Convert {
+            factors: &[],
+            unit_id: |u| u,
+        };
+        let mut builder = Builder::new(rows, patients, &convert);
+        for group in groups {
+            let buckets: Vec<(Range<usize>, usize)> =
+                group.iter().map(|(p, r)| (p.clone(), r.len())).collect();
+            let filled = builder
+                .parts(&buckets)
+                .into_iter()
+                .zip(group)
+                .map(|(mut part, (range, rows))| {
+                    for patient in range.clone() {
+                        let mine = rows.iter().filter(|r| r.patient() as usize == patient);
+                        part.patient(patient, mine);
+                    }
+                    part.filled()
+                })
+                .collect();
+            builder.keep(filled);
+        }
         builder.finish()
+    }
+
+    /// Per patient, the days and values of their timeline.
+    fn timelines(built: &Built) -> Vec<Vec<(i32, f64)>> {
+        built
+            .ranges
+            .iter()
+            .map(|range| {
+                built.observations[range.clone()]
+                    .iter()
+                    .map(|o| (o.day, o.original))
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]
@@ -238,14 +254,11 @@ mod tests {
             row(2, 1, 5.0, 15),
             row(2, 3, 5.0, 16),
         ];
-        let built = build(3, &[(0..3, rows)]);
-        let days: Vec<(i32, f64)> = built
-            .observations
-            .iter()
-            .map(|o| (o.day, o.original))
-            .collect();
-        assert_eq!(days, vec![(1, 2.0), (2, 2.0), (1, 5.0), (3, 5.0)]);
-        assert_eq!(built.ranges, vec![0..2, 2..2, 2..4]);
+        let built = build(3, &[vec![(0..3, rows)]]);
+        assert_eq!(
+            timelines(&built),
+            vec![vec![(1, 2.0), (2, 2.0)], vec![], vec![(1, 5.0), (3, 5.0)]]
+        );
         let duplicates: Vec<(u32, u32)> = built
             .duplicates
             .iter()
@@ -255,28 +268,36 @@ mod tests {
     }
 
     #[test]
-    fn patients_given_later_come_later() {
+    fn buckets_given_in_any_order_make_each_patient_their_own() {
         let built = build(
-            3,
+            4,
             &[
-                (2..3, vec![row(2, 0, 1.0, 2)]),
-                (
-                    0..2,
-                    vec![row(0, 0, 1.0, 3), row(1, 0, 1.0, 4), row(1, 1, 1.0, 5)],
-                ),
+                vec![(2..3, vec![row(2, 0, 1.0, 2), row(2, 0, 1.0, 3)])],
+                vec![
+                    (0..1, vec![row(0, 0, 1.0, 4)]),
+                    (1..2, vec![row(1, 0, 1.0, 5), row(1, 1, 1.0, 6)]),
+                ],
             ],
         );
-        assert_eq!(built.ranges, vec![1..2, 2..4, 0..1]);
-        assert_eq!(built.observations.len(), 4);
+        assert_eq!(
+            timelines(&built),
+            vec![
+                vec![(0, 1.0)],
+                vec![(0, 1.0), (1, 1.0)],
+                vec![(0, 1.0)],
+                vec![]
+            ]
+        );
+        // The duplicate's room is left unused: the next bucket starts after it.
+        assert_eq!(built.ranges, vec![2..3, 3..5, 0..1, 0..0]);
     }
 
     #[test]
     fn long_runs_of_repeats_are_found() {
         // One row repeated: one observation.
         let rows: Vec<Staged> = (0..10_010).map(|line| row(1, 4, 1.5, line + 2)).collect();
-        let built = build(2, &[(0..2, rows)]);
-        assert_eq!(built.observations.len(), 1);
-        assert_eq!(built.ranges, vec![0..0, 0..1]);
+        let built = build(2, &[vec![(0..2, rows)]]);
+        assert_eq!(timelines(&built), vec![vec![], vec![(4, 1.5)]]);
         assert_eq!(built.duplicates.len(), 10_009);
         assert!(built.duplicates.iter().all(|(_, first)| *first == 2));
     }
@@ -286,8 +307,15 @@ mod tests {
         let measures = MEASURES.len();
         let mut factors = vec![1.0; 2 * measures];
         factors[measures + MeasureId::FIRST.index()] = 10.0;
-        let mut builder = Builder::new(1, 1, &factors, |_| 1);
-        builder.add(&[(0..1, &[row(0, 0, 3.0, 2)][..])]);
+        let convert = Convert {
+            factors: &factors,
+            unit_id: |_| 1,
+        };
+        let mut builder = Builder::new(1, 1, &convert);
+        let mut parts = builder.parts(&[(0..1, 1)]);
+        parts[0].patient(0, [row(0, 0, 3.0, 2)].iter());
+        let filled = parts.into_iter().map(Part::filled).collect();
+        builder.keep(filled);
         let built = builder.finish();
         assert_eq!(built.observations[0].value, 30.0);
         assert_eq!(built.observations[0].unit, UnitId(1));

@@ -6,7 +6,7 @@
 //! [`Loader::absorb`] merges in file order.
 
 use super::accounting::Counts;
-use super::build::{Builder, Built};
+use super::build::{Builder, Built, Convert, Part};
 use super::error::{BadRow, DataError, RowReason};
 use super::interner::Interner;
 use super::mapping::Mapping;
@@ -420,20 +420,26 @@ impl<'m> Loader<'m> {
             .take()
             .unwrap_or_else(|| (Runs::default().group(0), Vec::new()));
         let factors = self.factor_table();
-        let renumber = |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit);
-        let mut builder = Builder::new(grouped.rows(), grouped.patients(), &factors, renumber);
-        let primary = |row: &Staged| row.primary(renumber);
-        let order = |a: &Staged, b: &Staged| a.order(b, renumber);
+        let convert = Convert {
+            factors: &factors,
+            unit_id: |unit: u16| unit_ids.get(usize::from(unit)).copied().unwrap_or(unit),
+        };
+        let mut builder = Builder::new(grouped.rows(), grouped.patients(), &convert);
+        let unit_id = &convert.unit_id;
+        let primary = |row: &Staged| row.primary(unit_id);
+        let order = |a: &Staged, b: &Staged| a.order(b, unit_id);
         loop {
-            let buckets = grouped.take_buckets(BUCKETS_AT_ONCE, primary, order);
-            if buckets.is_empty() {
+            let filled: Vec<_> = grouped
+                .take_buckets(BUCKETS_AT_ONCE, primary, order, |buckets| {
+                    builder.parts(buckets)
+                })
+                .into_iter()
+                .map(Part::filled)
+                .collect();
+            if filled.is_empty() {
                 break;
             }
-            let stretches: Vec<_> = buckets
-                .iter()
-                .map(|bucket| (bucket.patients.clone(), bucket.rows.as_slice()))
-                .collect();
-            builder.add(&stretches);
+            builder.keep(filled);
         }
         drop(grouped);
         let Built {

@@ -7,10 +7,12 @@
 //! thousand rows in all ([`Runs::group`], on every core, one run a task).
 //! Then the buckets are taken from the back of every run, one group of
 //! buckets at a time ([`Grouped::take_buckets`]): a bucket's rows are
-//! gathered, partitioned by patient, and each patient's few rows sorted
-//! into timeline order by one integer key (day, measure, unit), in cache;
-//! whole rows are compared only where keys tie. The rows a bucket took are
-//! cut from the runs, whose memory is given back as they shrink.
+//! gathered patient by patient (counted, then each copied once to its
+//! place), each patient's few rows put into timeline order by one integer
+//! key (day, measure, unit), in cache, whole rows compared only where
+//! keys tie, and given in that order to the bucket's [`BucketSink`] (the
+//! timelines' builder). The rows a bucket took are cut from the runs,
+//! whose memory is given back as they shrink.
 
 use super::loader::Staged;
 use super::shard::Sink;
@@ -158,13 +160,11 @@ pub(super) struct Grouped {
     next: usize,
 }
 
-/// One bucket's rows in timeline order.
-#[derive(Debug, Default)]
-pub(super) struct Bucket {
-    /// Its patients, in order.
-    pub patients: Range<usize>,
-    /// Their rows, in timeline order.
-    pub rows: Vec<Staged>,
+/// What takes a bucket's rows: a patient's at a time, in timeline order.
+pub(super) trait BucketSink {
+    /// The rows of `patient` (every one of the bucket's patients, in
+    /// order, those without rows too), in timeline order.
+    fn patient<'r>(&mut self, patient: usize, rows: impl Iterator<Item = &'r Staged>);
 }
 
 impl Grouped {
@@ -178,41 +178,55 @@ impl Grouped {
         self.bucketing.patients
     }
 
-    /// Take the last `count` buckets (or those left) out of the runs, last
-    /// first, each in timeline order, on every core; none when all are
-    /// taken. Two rows of a patient are in the order `order` gives them,
-    /// which `primary` (a number of 56 bits) gives for almost all.
-    pub fn take_buckets(
+    /// Take the last `count` buckets (or those left) out of the runs, on
+    /// every core, giving each bucket's rows in timeline order to its own
+    /// sink; none when all are taken. `sinks` makes them, given the
+    /// buckets in patient order (each one's patients and how many rows
+    /// they have), one a bucket in that order. Two rows of a patient are
+    /// in the order `order` gives them, which `primary` (a number of 56
+    /// bits) gives for almost all.
+    pub fn take_buckets<S: BucketSink + Send>(
         &mut self,
         count: usize,
         primary: impl Fn(&Staged) -> u64 + Sync,
         order: impl Fn(&Staged, &Staged) -> std::cmp::Ordering + Sync,
-    ) -> Vec<Bucket> {
+        sinks: impl FnOnce(&[(Range<usize>, usize)]) -> Vec<S>,
+    ) -> Vec<S> {
         let last = self.next;
         let first = last.saturating_sub(count);
+        if first == last {
+            return Vec::new();
+        }
         self.next = first;
         let runs = &self.runs;
         let bounds = &self.bounds;
         let bucketing = self.bucketing;
-        let taken: Vec<Bucket> = (first..last)
-            .into_par_iter()
-            .rev()
+        let stretches = |bucket: usize| {
+            runs.iter().zip(bounds).filter_map(move |(run, bounds)| {
+                run.get(*bounds.get(bucket)?..*bounds.get(bucket + 1)?)
+            })
+        };
+        let buckets: Vec<(Range<usize>, usize)> = (first..last)
             .map(|bucket| {
                 let patients = bucketing.first_patient(bucket)..bucketing.first_patient(bucket + 1);
-                let stretches: Vec<&[Staged]> = runs
-                    .iter()
-                    .zip(bounds)
-                    .filter_map(|(run, bounds)| {
-                        run.get(*bounds.get(bucket)?..*bounds.get(bucket + 1)?)
-                    })
-                    .collect();
-                let mut rows = Vec::with_capacity(stretches.iter().map(|s| s.len()).sum());
-                for stretch in stretches {
-                    rows.extend_from_slice(stretch);
-                }
+                (patients, stretches(bucket).map(<[Staged]>::len).sum())
+            })
+            .collect();
+        let taken: Vec<S> = sinks(&buckets)
+            .into_par_iter()
+            .zip(first..last)
+            .map(|(mut sink, bucket)| {
+                let patients = bucketing.first_patient(bucket)..bucketing.first_patient(bucket + 1);
+                let stretches: Vec<&[Staged]> = stretches(bucket).collect();
+                let (rows, starts) = gather_by_patient(&stretches, patients.clone());
                 let mut scratch = Scratch::default();
-                sort_by_patient(&mut rows, patients.clone(), &mut scratch, &primary, &order);
-                Bucket { patients, rows }
+                for (patient, pair) in patients.zip(starts.windows(2)) {
+                    let [start, end] = pair else { continue };
+                    let mine = rows.get(*start..*end).unwrap_or_default();
+                    sort_patient(mine, &mut scratch, &primary, &order);
+                    sink.patient(patient, scratch.order.iter().filter_map(|&i| mine.get(i)));
+                }
+                sink
             })
             .collect();
         for (run, bounds) in self.runs.iter_mut().zip(&self.bounds) {
@@ -225,48 +239,58 @@ impl Grouped {
     }
 }
 
-/// Room reused from one patient's sort to the next.
+/// The rows of `stretches` (all of `patients`' rows) one patient after
+/// the other, with where each patient's start, then the end: counted,
+/// then each row copied once to its place.
+fn gather_by_patient(stretches: &[&[Staged]], patients: Range<usize>) -> (Vec<Staged>, Vec<usize>) {
+    let first = patients.start;
+    let last = patients.len().saturating_sub(1);
+    let slot = |row: &Staged| (row.patient() as usize).saturating_sub(first).min(last);
+    let mut starts = vec![0usize; patients.len() + 1];
+    for row in stretches.iter().flat_map(|s| s.iter()) {
+        if let Some(count) = starts.get_mut(slot(row) + 1) {
+            *count += 1;
+        }
+    }
+    let mut total = 0;
+    for start in starts.iter_mut() {
+        total += *start;
+        *start = total;
+    }
+    let mut rows = vec![Staged::UNWRITTEN; total];
+    let mut next = starts.clone();
+    for row in stretches.iter().flat_map(|s| s.iter()) {
+        if let Some(at) = next.get_mut(slot(row)) {
+            if let Some(place) = rows.get_mut(*at) {
+                *place = *row;
+            }
+            *at += 1;
+        }
+    }
+    (rows, starts)
+}
+
+/// Room reused from one patient's sort to the next, and its answer.
 #[derive(Default)]
 struct Scratch {
     keys: Vec<u64>,
     wide_keys: Vec<u128>,
-    rows: Vec<Staged>,
+    /// The rows' places in timeline order.
+    order: Vec<usize>,
 }
 
 /// The most rows a patient may have for their keys to carry their place
 /// in 8 bits of a `u64`.
 const KEYED_ROWS: usize = 256;
 
-/// Sort the rows of `patients` into timeline order: partitioned by
-/// patient, then each patient's rows sorted.
-fn sort_by_patient(
-    rows: &mut [Staged],
-    patients: Range<usize>,
-    scratch: &mut Scratch,
-    primary: &impl Fn(&Staged) -> u64,
-    order: &impl Fn(&Staged, &Staged) -> std::cmp::Ordering,
-) {
-    let first = patients.start;
-    let count = patients.len();
-    let bounds = partition(rows, count, |row| {
-        (row.patient() as usize).saturating_sub(first)
-    });
-    let mut rest: &mut [Staged] = rows;
-    for pair in bounds.windows(2) {
-        let [start, end] = pair else { continue };
-        let (mine, tail) = rest.split_at_mut((end - start).min(rest.len()));
-        sort_patient(mine, scratch, primary, order);
-        rest = tail;
-    }
-}
-
-/// Sort one patient's rows. Comparing whole rows mispredicts a branch
-/// every other time on rows in no order; instead each row's `primary`
-/// number, with its place below it, is sorted as a plain integer (a
-/// `u64` with the place in 8 bits for up to 256 rows, else a `u128`), and
-/// only rows with the same primary number are compared by `order`.
+/// Put one patient's rows' places in timeline order into
+/// `scratch.order`. Comparing whole rows mispredicts a branch every other
+/// time on rows in no order; instead each row's `primary` number, with
+/// its place below it, is sorted as a plain integer (a `u64` with the
+/// place in 8 bits for up to 256 rows, else a `u128`), and only rows with
+/// the same primary number are compared by `order`.
 fn sort_patient(
-    rows: &mut [Staged],
+    rows: &[Staged],
     scratch: &mut Scratch,
     primary: &impl Fn(&Staged) -> u64,
     order: &impl Fn(&Staged, &Staged) -> std::cmp::Ordering,
@@ -281,7 +305,7 @@ fn sort_patient(
         sort_keyed(
             rows,
             &mut scratch.keys,
-            &mut scratch.rows,
+            &mut scratch.order,
             |k| (k >> 8, (k & 0xff) as usize),
             order,
         );
@@ -295,20 +319,20 @@ fn sort_patient(
         sort_keyed(
             rows,
             &mut scratch.wide_keys,
-            &mut scratch.rows,
+            &mut scratch.order,
             |k| ((k >> 64) as u64, k as u64 as usize),
             order,
         );
     }
 }
 
-/// Sort `rows` by `sorted`'s keys (one a row, in order), each made of a
-/// primary number and the row's place ([`sort_patient`]), ties broken by
-/// `order`; `moved` is room for the rows in their new order.
+/// Sort `sorted`'s keys (one a row of `rows`), each made of a primary
+/// number and the row's place ([`sort_patient`]), ties broken by `order`;
+/// the places in that order into `places`.
 fn sort_keyed<K: Copy + Ord>(
-    rows: &mut [Staged],
+    rows: &[Staged],
     sorted: &mut [K],
-    moved: &mut Vec<Staged>,
+    places: &mut Vec<usize>,
     split: impl Fn(K) -> (u64, usize),
     order: &impl Fn(&Staged, &Staged) -> std::cmp::Ordering,
 ) {
@@ -332,11 +356,8 @@ fn sort_keyed<K: Copy + Ord>(
         }
         start += same.max(1);
     }
-    moved.clear();
-    moved.extend(sorted.iter().filter_map(|&key| row_at(key).copied()));
-    for (slot, row) in rows.iter_mut().zip(moved.iter()) {
-        *slot = *row;
-    }
+    places.clear();
+    places.extend(sorted.iter().map(|&key| split(key).1));
 }
 
 /// Partition `rows` in place by `key` (below `keys`; greater keys count as
@@ -406,6 +427,62 @@ mod tests {
         (row.patient(), row.day(), row.line)
     }
 
+    /// A bucket's rows as they were given, checking that each of its
+    /// patients came once, in order.
+    struct Bucket {
+        patients: Range<usize>,
+        given: usize,
+        rows: Vec<Staged>,
+    }
+
+    impl BucketSink for Bucket {
+        fn patient<'r>(&mut self, patient: usize, rows: impl Iterator<Item = &'r Staged>) {
+            assert_eq!(patient, self.patients.start + self.given);
+            self.given += 1;
+            for row in rows {
+                assert_eq!(row.patient() as usize, patient);
+                self.rows.push(*row);
+            }
+        }
+    }
+
+    fn bucket(patients: Range<usize>, rows: usize) -> Bucket {
+        Bucket {
+            patients,
+            given: 0,
+            rows: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Every bucket left, in patient order, `at_once` at a time.
+    fn take_all(grouped: &mut Grouped, at_once: usize) -> Vec<Bucket> {
+        let mut taken = Vec::new();
+        loop {
+            let mut buckets = grouped.take_buckets(
+                at_once,
+                |r| u64::from(r.day() as u32 ^ (1 << 31)) << 24,
+                |a, b| key(a).cmp(&key(b)),
+                |buckets| {
+                    buckets
+                        .iter()
+                        .map(|(patients, rows)| bucket(patients.clone(), *rows))
+                        .collect()
+                },
+            );
+            if buckets.is_empty() {
+                break;
+            }
+            for b in &buckets {
+                assert_eq!(b.given, b.patients.len());
+                assert_eq!(b.rows.len(), b.rows.capacity());
+            }
+            // Last buckets first: put them back in patient order.
+            buckets.append(&mut taken);
+            taken = buckets;
+        }
+        taken
+    }
+
     proptest! {
         /// Partitioning keeps every row and puts each in its key's stretch.
         #[test]
@@ -448,20 +525,7 @@ mod tests {
                 runs.push_run(chunk.to_vec());
             }
             let mut grouped = runs.group(40);
-            let mut taken = Vec::new();
-            loop {
-                let buckets = grouped.take_buckets(
-                    at_once,
-                    |r| u64::from(r.day() as u32 ^ (1 << 31)) << 24,
-                    |a, b| key(a).cmp(&key(b)),
-                );
-                if buckets.is_empty() {
-                    break;
-                }
-                taken.extend(buckets);
-            }
-            // Last bucket first: put them back in patient order.
-            taken.reverse();
+            let taken = take_all(&mut grouped, at_once);
             let mut all = Vec::new();
             let mut next_patient = 0;
             for bucket in &taken {
@@ -489,12 +553,7 @@ mod tests {
         let mut runs = Runs::default();
         runs.push_run(staged.clone());
         let mut grouped = runs.group(1);
-        let buckets = grouped.take_buckets(
-            1,
-            |r| u64::from(r.day() as u32 ^ (1 << 31)) << 24,
-            |a, b| key(a).cmp(&key(b)),
-        );
-        let got: Vec<_> = buckets
+        let got: Vec<_> = take_all(&mut grouped, 1)
             .iter()
             .flat_map(|b| b.rows.iter().map(key))
             .collect();
