@@ -79,6 +79,12 @@ pub(super) fn read<R: Read>(loader: &mut Loader, name: &str, input: R) -> Result
             Ok((patient, course)) => {
                 loader.counts.treatments.used += 1;
                 if let Some(p) = loader.patients.get_mut(patient as usize) {
+                    // Most patients have one course or two: the room for
+                    // four a vector first takes would be most of the
+                    // memory a table of treatments needs.
+                    if p.courses.capacity() == 0 {
+                        p.courses.reserve_exact(1);
+                    }
                     p.courses.push(course);
                 }
             }
