@@ -33,12 +33,8 @@ impl Interner {
     /// What `bytes` are filed under.
     pub fn key(bytes: &[u8]) -> Key {
         if bytes.len() < 8 {
-            let mut packed = [0u8; 8];
-            if let Some(head) = packed.get_mut(..bytes.len()) {
-                head.copy_from_slice(bytes);
-            }
-            packed[7] = bytes.len() as u8;
-            Key::Tiny(u64::from_le_bytes(packed))
+            let head = super::bytes_map::little_endian(bytes) as u64;
+            Key::Tiny(head | ((bytes.len() as u64) << 56))
         } else if let Some(packed) = super::bytes_map::packed(bytes) {
             Key::Short(packed)
         } else {
