@@ -428,41 +428,39 @@ impl<'m> Loader<'m> {
         let unit_id = &convert.unit_id;
         let primary = |row: &Staged| row.primary(unit_id);
         let order = |a: &Staged, b: &Staged| a.order(b, unit_id);
-        loop {
-            let filled: Vec<_> = grouped
-                .take_buckets(BUCKETS_AT_ONCE, primary, order, |buckets| {
-                    builder.parts(buckets)
-                })
-                .into_iter()
-                .map(Part::filled)
-                .collect();
-            if filled.is_empty() {
-                break;
-            }
-            builder.keep(filled);
-        }
-        drop(grouped);
+        let kinds = std::mem::take(&mut self.kinds);
+        let stagings = std::mem::take(&mut self.patients);
+        // The patients are made while the timelines are: the one is mostly
+        // on one thread, the other on every core.
+        let (built, (order, mut patients)) = rayon::join(
+            || {
+                loop {
+                    let filled: Vec<_> = grouped
+                        .take_buckets(BUCKETS_AT_ONCE, primary, order, |buckets| {
+                            builder.parts(buckets)
+                        })
+                        .into_iter()
+                        .map(Part::filled)
+                        .collect();
+                    if filled.is_empty() {
+                        break;
+                    }
+                    builder.keep(filled);
+                }
+                drop(grouped);
+                builder.finish()
+            },
+            || patients_in_id_order(stagings, &kinds),
+        );
         let Built {
             observations,
             ranges,
             mut duplicates,
-        } = builder.finish();
+        } = built;
         let all = std::sync::Arc::new(observations);
-        let kinds = std::mem::take(&mut self.kinds);
-        let mut stagings = std::mem::take(&mut self.patients);
-        let order = {
-            let ids: Vec<&str> = stagings.iter().map(|s| s.id.as_str()).collect();
-            super::id_order(&ids)
-        };
-        let mut patients: Vec<Patient> = Vec::with_capacity(order.len());
-        for i in order {
-            let Some(staging) = stagings.get_mut(i).map(std::mem::take) else {
-                continue;
-            };
+        for (patient, &i) in patients.iter_mut().zip(&order) {
             let range = ranges.get(i).cloned().unwrap_or_default();
-            let timeline = Timeline::new(std::sync::Arc::clone(&all), range);
-            let kind = kinds.get(i).copied().flatten().unwrap_or_default();
-            patients.push(patient(staging, kind, timeline));
+            patient.observations = Timeline::new(std::sync::Arc::clone(&all), range);
         }
         duplicates.sort_by_key(|(s, _)| (s.file, s.line));
         for (s, first_line) in duplicates {
@@ -571,6 +569,27 @@ impl Loader<'_> {
 const BUCKETS_AT_ONCE: usize = 8;
 
 /// A patient from what loading gathered and their timeline.
+/// The patients in id order, without their timelines yet, and the place
+/// each one's staging had.
+fn patients_in_id_order(
+    mut stagings: Vec<Staging>,
+    kinds: &[Option<TimeKind>],
+) -> (Vec<usize>, Vec<Patient>) {
+    let order = {
+        let ids: Vec<&str> = stagings.iter().map(|s| s.id.as_str()).collect();
+        super::id_order(&ids)
+    };
+    let patients = order
+        .iter()
+        .map(|&i| {
+            let staging = stagings.get_mut(i).map(std::mem::take).unwrap_or_default();
+            let kind = kinds.get(i).copied().flatten().unwrap_or_default();
+            patient(staging, kind, Timeline::default())
+        })
+        .collect();
+    (order, patients)
+}
+
 fn patient(staging: Staging, time_kind: TimeKind, observations: Timeline) -> Patient {
     let mut courses = staging.courses;
     courses.sort_by(|a, b| (a.start, &a.drug, a.end).cmp(&(b.start, &b.drug, b.end)));

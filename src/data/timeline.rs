@@ -6,10 +6,10 @@
 use super::Observation;
 use serde::{Serialize, Serializer};
 use std::ops::{Deref, Range};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A patient's observations, in timeline order; reads as a slice.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Timeline {
     all: Arc<Vec<Observation>>,
     range: Range<usize>,
@@ -24,6 +24,18 @@ impl Timeline {
             0..0
         };
         Timeline { all, range }
+    }
+}
+
+impl Default for Timeline {
+    /// No observations: every empty timeline shares one empty buffer, so
+    /// that making one allocates nothing.
+    fn default() -> Timeline {
+        static EMPTY: OnceLock<Arc<Vec<Observation>>> = OnceLock::new();
+        Timeline {
+            all: Arc::clone(EMPTY.get_or_init(Arc::default)),
+            range: 0..0,
+        }
     }
 }
 
@@ -98,5 +110,12 @@ mod tests {
             format!("{:?}", [observation(1), observation(2)])
         );
         assert!(Timeline::new(all, 4..9).is_empty());
+    }
+
+    #[test]
+    fn empty_timelines_share_one_buffer() {
+        let (a, b) = (Timeline::default(), Timeline::default());
+        assert!(a.is_empty() && b.is_empty());
+        assert!(Arc::ptr_eq(&a.all, &b.all));
     }
 }
