@@ -271,20 +271,20 @@ impl<'m> Loader<'m> {
             return Ok(index);
         }
         let text = std::str::from_utf8(id).map_err(|_| RowReason::NotText)?;
-        self.add_patient(text).ok_or(RowReason::NotText)
+        self.add_patient(text.to_string()).ok_or(RowReason::NotText)
     }
 
     /// A new patient's index; `None` past the last index there can be.
-    fn add_patient(&mut self, id: &str) -> Option<u32> {
+    fn add_patient(&mut self, id: String) -> Option<u32> {
         let index = u32::try_from(self.patients.len())
             .ok()
             .filter(|&i| i < LOCAL)?;
+        self.patient_ids.insert(id.as_bytes(), index);
         self.patients.push(Staging {
-            id: id.to_string(),
+            id,
             ..Staging::default()
         });
         self.kinds.push(None);
-        self.patient_ids.insert(id.as_bytes(), index);
         Some(index)
     }
 
@@ -378,7 +378,12 @@ impl<'m> Loader<'m> {
             }
         }
         let mut patient_ids = Vec::with_capacity(shard.new_patients.len());
-        for (id, kind) in shard.new_patients.iter().zip(&shard.new_kinds) {
+        self.patients.reserve(shard.new_patients.len());
+        self.kinds.reserve(shard.new_patients.len());
+        for (id, kind) in std::mem::take(&mut shard.new_patients)
+            .into_iter()
+            .zip(&shard.new_kinds)
+        {
             let index = match self.patient_ids.get(id.as_bytes()) {
                 Some(index) => index,
                 None => self
