@@ -437,7 +437,7 @@ impl<'m> Loader<'m> {
         let stagings = std::mem::take(&mut self.patients);
         // The patients are made while the timelines are: the one is mostly
         // on one thread, the other on every core.
-        let (built, (order, mut patients)) = rayon::join(
+        let (built, (id_order, mut patients)) = rayon::join(
             || {
                 loop {
                     let filled: Vec<_> = grouped
@@ -463,7 +463,7 @@ impl<'m> Loader<'m> {
             mut duplicates,
         } = built;
         let all = std::sync::Arc::new(observations);
-        for (patient, &i) in patients.iter_mut().zip(&order) {
+        for (patient, &i) in patients.iter_mut().zip(&id_order) {
             let range = ranges.get(i).cloned().unwrap_or_default();
             patient.observations = Timeline::new(std::sync::Arc::clone(&all), range);
         }
@@ -573,7 +573,6 @@ impl Loader<'_> {
 /// side: enough to keep every core busy.
 const BUCKETS_AT_ONCE: usize = 8;
 
-/// A patient from what loading gathered and their timeline.
 /// The patients in id order, without their timelines yet, and the place
 /// each one's staging had.
 fn patients_in_id_order(
@@ -595,6 +594,7 @@ fn patients_in_id_order(
     (order, patients)
 }
 
+/// A patient from what loading gathered and their timeline.
 fn patient(staging: Staging, time_kind: TimeKind, observations: Timeline) -> Patient {
     let mut courses = staging.courses;
     courses.sort_by(|a, b| (a.start, &a.drug, a.end).cmp(&(b.start, &b.drug, b.end)));

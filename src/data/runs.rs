@@ -240,8 +240,8 @@ impl Grouped {
 }
 
 /// The rows of `stretches` (all of `patients`' rows) one patient after
-/// the other, with where each patient's start, then the end: counted,
-/// then each row copied once to its place.
+/// the other, with where each patient's rows start, then where the last
+/// end: counted, then each row copied once to its place.
 fn gather_by_patient(stretches: &[&[Staged]], patients: Range<usize>) -> (Vec<Staged>, Vec<usize>) {
     let first = patients.start;
     let last = patients.len().saturating_sub(1);
@@ -431,6 +431,8 @@ mod tests {
     /// patients came once, in order.
     struct Bucket {
         patients: Range<usize>,
+        /// How many rows the bucket was said to have.
+        expected: usize,
         given: usize,
         rows: Vec<Staged>,
     }
@@ -449,8 +451,9 @@ mod tests {
     fn bucket(patients: Range<usize>, rows: usize) -> Bucket {
         Bucket {
             patients,
+            expected: rows,
             given: 0,
-            rows: Vec::with_capacity(rows),
+            rows: Vec::new(),
         }
     }
 
@@ -474,7 +477,7 @@ mod tests {
             }
             for b in &buckets {
                 assert_eq!(b.given, b.patients.len());
-                assert_eq!(b.rows.len(), b.rows.capacity());
+                assert_eq!(b.rows.len(), b.expected);
             }
             // Last buckets first: put them back in patient order.
             buckets.append(&mut taken);
