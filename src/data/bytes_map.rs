@@ -38,10 +38,10 @@ pub(super) fn little_endian(bytes: &[u8]) -> u128 {
     // Where the two loads overlap they hold the same bytes, so or-ing
     // the second, shifted to where it starts, leaves them as they are.
     let n = bytes.len();
+    if n > 16 {
+        return 0;
+    }
     if let (Some(first), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
-        if n > 16 {
-            return 0;
-        }
         u128::from(u64::from_le_bytes(*first))
             | (u128::from(u64::from_le_bytes(*last)) << (8 * (n - 8)))
     } else if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
